@@ -1,0 +1,485 @@
+"""The parameter tree: one typed, validated source of truth for every model input.
+
+Every field carries a default, a unit, a valid range and a source (or the reasoning behind
+the number). The same tree validates CLI ``--set`` overrides, scenario and sweep files, feeds
+the dashboard's sliders and generates the parameter table in docs/ODD.md.
+
+Money is in thousands of US dollars (k$) at purchasing-power parity; time steps are months.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SKILLS = ("low", "medium", "high")
+SECTORS = ("food_service", "manufacturing", "logistics", "white_collar", "ai_labs", "software")
+BITS_SECTORS = ("ai_labs", "software")
+ALLOCATOR_KINDS = ("index", "venture", "tournament", "sovereign")
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def param(default: Any, lo: float | None, hi: float | None, unit: str, source: str, description: str):
+    """A parameter field with its range, unit, source and description."""
+    return Field(
+        default,
+        ge=lo,
+        le=hi,
+        description=description,
+        json_schema_extra={"unit": unit, "source": source},
+    )
+
+
+def month_index(month: str) -> int:
+    """Months since year 0 for a ``YYYY-MM`` string."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+def check_month(value: str) -> str:
+    if not isinstance(value, str) or not MONTH_PATTERN.match(value):
+        raise ValueError(f"expected a month as 'YYYY-MM', got {value!r}")
+    return value
+
+
+class Strict(BaseModel):
+    """Base for every node of the tree: unknown keys are errors, assignments are validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- levers
+
+
+class LeverChange(Strict):
+    """One scheduled change of a lever: from month ``at`` the lever takes ``value``."""
+
+    at: str = Field(description="month the change takes effect (YYYY-MM)")
+    value: float = Field(description="the lever's value from that month on")
+    announce_months: int = Field(
+        0, ge=0, le=120, description="months before `at` the change is announced (enters expectations)"
+    )
+
+    _check_at = field_validator("at")(classmethod(lambda cls, v: check_month(v)))
+
+
+class LeverPath(Strict):
+    """A lever's path in time: an initial value and dated changes (TOML: a number or a list)."""
+
+    initial: float
+    changes: list[LeverChange] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coerce(cls, raw: Any) -> Any:
+        if isinstance(raw, bool):
+            raise ValueError("expected a number or a list of {at, value} changes")
+        if isinstance(raw, (int, float)):
+            return {"initial": raw}
+        if isinstance(raw, list):
+            if not raw:
+                raise ValueError("a lever's list of changes must not be empty")
+            first = raw[0]
+            initial = first.get("value") if isinstance(first, dict) else None
+            return {"initial": initial, "changes": raw}
+        return raw
+
+    @model_validator(mode="after")
+    def _sorted(self) -> LeverPath:
+        months = [month_index(c.at) for c in self.changes]
+        if months != sorted(months):
+            raise ValueError("lever changes must be in date order")
+        return self
+
+    def values(self) -> list[float]:
+        return [self.initial, *(c.value for c in self.changes)]
+
+
+def lever(default: float, lo: float, hi: float, unit: str, source: str, description: str):
+    """A scheduled lever field; every value on its path must lie in [lo, hi]."""
+    return Field(
+        default_factory=lambda: LeverPath(initial=default),
+        description=description,
+        json_schema_extra={"unit": unit, "source": source, "lever_range": [lo, hi], "default": default},
+    )
+
+
+# --------------------------------------------------------------------------- jurisdictions
+
+
+class Jurisdiction(Strict):
+    """Configuration of one jurisdiction: structure, taxes, amenity and its four policy levers."""
+
+    population: float = param(100e6, 1e5, 2e9, "people", "UN WPP 2024", "resident population")
+    labour_force_share: float = param(0.5, 0.2, 0.8, "share", "ILO 2024", "labour force / population")
+    skill_mix: list[float] = Field(
+        default_factory=lambda: [0.35, 0.45, 0.20],
+        description="labour force shares of low, medium (white-collar) and high skill",
+        json_schema_extra={"unit": "shares", "source": "OECD PIAAC; ILO ISCO groups"},
+    )
+    sector_mix: list[float] = Field(
+        default_factory=lambda: [0.18, 0.22, 0.12, 0.40, 0.02, 0.06],
+        description="employment shares of food_service, manufacturing, logistics, white_collar, ai_labs, software",
+        json_schema_extra={"unit": "shares", "source": "BLS CES 2024; Eurostat; NBS China"},
+    )
+    wage_low: float = param(3.0, 0.1, 50, "k$/month", "BLS OEWS 2024 (PPP)", "monthly wage of low-skill work")
+    wage_medium: float = param(5.0, 0.1, 80, "k$/month", "BLS OEWS 2024 (PPP)", "monthly wage of white-collar work")
+    wage_high: float = param(9.0, 0.1, 150, "k$/month", "BLS OEWS 2024 (PPP)", "monthly wage of high-skill work")
+    income_tax: float = param(0.30, 0.0, 0.9, "rate", "OECD Taxing Wages 2024", "average tax on labour income")
+    top_income_tax: float = param(0.40, 0.0, 0.95, "rate", "OECD top statutory rates", "top tax rate on AI talent's income")
+    corporate_tax: float = param(0.21, 0.0, 0.6, "rate", "OECD corporate tax statistics 2024", "tax on firm profits")
+    capital_gains_tax: float = param(0.20, 0.0, 0.6, "rate", "OECD", "tax on investment returns paid to households")
+    expat_tax: float = param(-1.0, -1.0, 0.95, "rate", "national expat regimes (Kleven et al. 2014)",
+                             "tax rate for foreign AI talent; -1 means none (top_income_tax applies)")
+    replacement_rate: float = param(0.40, 0.0, 1.0, "share of wage", "OECD benefit database", "unemployment benefit / last wage")
+    natural_unemployment: float = param(0.045, 0.01, 0.2, "rate", "CBO NAIRU; ECB", "unemployment at which the central bank neither eases nor tightens")
+    public_spending: float = param(0.12, 0.0, 0.4, "share of wages", "OECD government consumption", "government purchases relative to the initial wage bill")
+    initial_debt: float = param(1.0, 0.0, 3.0, "years of wage bill", "IMF WEO 2024", "government debt at start relative to annual wage bill")
+    amenity: float = param(0.5, 0.0, 1.0, "index", "Mercer quality of living (rescaled)", "quality of life for talent")
+    baseline_safety: float = param(0.8, 0.0, 1.0, "index", "Global Peace Index (rescaled)", "personal safety absent unrest")
+    electricity_cost: float = param(0.08, 0.01, 1.0, "$/kWh", "IEA 2024 industrial prices", "electricity price; scales the cost of AI services and robots")
+    haven: bool = Field(False, description="whether the jurisdiction courts foreign AI talent as a haven",
+                        json_schema_extra={"unit": "flag", "source": "scenario"})
+    haven_capacity: float = param(1e9, 0.0, 1e9, "people", "housing and visa intake (assumption)",
+                                  "most foreign AI talent the jurisdiction can take in, cumulatively")
+    crypto_access: float = param(0.5, 0.0, 1.0, "index", "Chainalysis adoption index (rescaled)", "legal crypto rail for moving wealth and licensing IP")
+    talent_share: float = param(0.1, 0.0, 1.0, "share", "Stanford AI Index / MacroPolo talent tracker", "share of the world's AI talent whose home is here")
+    talent_pay: float = param(25.0, 1.0, 500.0, "k$/month", "levels.fyi 2024 (PPP)", "gross monthly pay of AI talent of average productivity")
+    allocator_mix: list[float] = Field(
+        default_factory=lambda: [0.6, 0.3, 0.0, 0.1],
+        description="initial shares of investable savings held by index, venture, tournament and sovereign allocators",
+        json_schema_extra={"unit": "shares", "source": "Preqin; ICI; SWF Institute"},
+    )
+    initial_policy_rate: float = param(0.04, 0.0, 0.25, "annual rate", "central bank policy rates 2025-01", "policy rate at start")
+    # the four levers
+    robot_tax: LeverPath = lever(0.0, -0.9, 5.0, "share of robot cost", "policy", "robot tax (negative = subsidy) on robot cost")
+    robot_adoption: LeverPath = lever(1.0, 0.0, 10.0, "multiplier", "policy", "multiplier on the speed firms adopt robots")
+    robot_cap: LeverPath = lever(1e6, 0.0, 1e6, "robots per 1,000 workers", "policy", "cap on robot density (1e6 = no cap)")
+    capital_controls: LeverPath = lever(0.0, 0.0, 1.0, "stringency", "policy", "capital-control stringency: exit tax, trapped wealth, outflow cap")
+    cbdc_start: str = Field("2030-01", description="month the CBDC rollout starts (YYYY-MM)",
+                            json_schema_extra={"unit": "month", "source": "BIS CBDC tracker; scenario"})
+    cbdc_adoption_speed: float = param(0.05, 0.0, 1.0, "share/month", "e-CNY rollout pace (assumption)", "monthly logistic adoption speed after the start")
+    cbdc_surveillance: LeverPath = lever(0.2, 0.0, 1.0, "index", "policy", "surveillance built into the CBDC")
+    carry_tax: LeverPath = lever(0.20, 0.0, 0.9, "rate", "US IRC §1061 (long-term gains rate)", "tax rate on carried interest")
+
+    _month = field_validator("cbdc_start")(classmethod(lambda cls, v: check_month(v)))
+
+    @field_validator("skill_mix", "allocator_mix", "sector_mix")
+    @classmethod
+    def _shares(cls, v: list[float], info) -> list[float]:
+        expected = {"skill_mix": 3, "sector_mix": len(SECTORS), "allocator_mix": len(ALLOCATOR_KINDS)}[info.field_name]
+        if len(v) != expected or min(v) < 0 or abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"expected {expected} non-negative shares summing to 1, got {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _lever_ranges(self) -> Jurisdiction:
+        for name, field in type(self).model_fields.items():
+            extra = field.json_schema_extra or {}
+            if "lever_range" in extra:
+                lo, hi = extra["lever_range"]
+                for value in getattr(self, name).values():
+                    if not lo <= value <= hi:
+                        raise ValueError(f"{name}: value {value} outside [{lo}, {hi}]")
+        return self
+
+
+def _jurisdiction(**kw) -> dict:
+    return kw
+
+
+DEFAULT_JURISDICTIONS: dict[str, dict] = {
+    "US": _jurisdiction(
+        population=335e6, labour_force_share=0.50, skill_mix=[0.33, 0.45, 0.22],
+        sector_mix=[0.10, 0.12, 0.06, 0.62, 0.02, 0.08],
+        wage_low=3.2, wage_medium=5.8, wage_high=10.5, income_tax=0.30, top_income_tax=0.45,
+        corporate_tax=0.21, capital_gains_tax=0.20, replacement_rate=0.40, natural_unemployment=0.042,
+        amenity=0.65, baseline_safety=0.75, electricity_cost=0.08, crypto_access=0.7, talent_share=0.40,
+        talent_pay=30.0, allocator_mix=[0.55, 0.40, 0.0, 0.05], initial_policy_rate=0.043, initial_debt=1.2,
+        carry_tax=0.20,
+    ),
+    "China": _jurisdiction(
+        population=1410e6, labour_force_share=0.55, skill_mix=[0.50, 0.38, 0.12],
+        sector_mix=[0.10, 0.28, 0.10, 0.46, 0.02, 0.04],
+        wage_low=1.3, wage_medium=2.2, wage_high=4.5, income_tax=0.20, top_income_tax=0.45,
+        corporate_tax=0.25, capital_gains_tax=0.20, replacement_rate=0.25, natural_unemployment=0.05,
+        amenity=0.45, baseline_safety=0.85, electricity_cost=0.05, crypto_access=0.1, talent_share=0.30,
+        talent_pay=14.0, allocator_mix=[0.20, 0.10, 0.50, 0.20], initial_policy_rate=0.03, initial_debt=0.8,
+        capital_controls=0.6, cbdc_start="2020-01", cbdc_adoption_speed=0.08, cbdc_surveillance=0.8,
+        carry_tax=0.20,
+    ),
+    "EU": _jurisdiction(
+        population=450e6, labour_force_share=0.48, skill_mix=[0.30, 0.47, 0.23],
+        sector_mix=[0.10, 0.16, 0.06, 0.61, 0.01, 0.06],
+        wage_low=2.6, wage_medium=4.4, wage_high=7.5, income_tax=0.38, top_income_tax=0.50,
+        corporate_tax=0.22, capital_gains_tax=0.26, replacement_rate=0.60, natural_unemployment=0.065,
+        amenity=0.70, baseline_safety=0.82, electricity_cost=0.18, crypto_access=0.6, talent_share=0.18,
+        talent_pay=18.0, allocator_mix=[0.70, 0.15, 0.0, 0.15], initial_policy_rate=0.03, initial_debt=0.9,
+        cbdc_start="2029-01", cbdc_surveillance=0.3, carry_tax=0.26,
+    ),
+    "Singapore": _jurisdiction(
+        population=6.0e6, labour_force_share=0.60, skill_mix=[0.25, 0.45, 0.30],
+        sector_mix=[0.09, 0.13, 0.08, 0.60, 0.02, 0.08],
+        wage_low=2.5, wage_medium=5.0, wage_high=9.5, income_tax=0.15, top_income_tax=0.24,
+        corporate_tax=0.17, capital_gains_tax=0.0, replacement_rate=0.10, natural_unemployment=0.025,
+        amenity=0.70, baseline_safety=0.95, electricity_cost=0.20, crypto_access=0.8, talent_share=0.02,
+        talent_pay=24.0, allocator_mix=[0.35, 0.25, 0.0, 0.40], initial_policy_rate=0.035, initial_debt=1.5,
+        haven=True, haven_capacity=300_000, carry_tax=0.0, expat_tax=0.15,
+    ),
+    "UAE": _jurisdiction(
+        population=9.4e6, labour_force_share=0.70, skill_mix=[0.45, 0.35, 0.20],
+        sector_mix=[0.12, 0.10, 0.12, 0.60, 0.01, 0.05],
+        wage_low=1.5, wage_medium=4.5, wage_high=10.0, income_tax=0.0, top_income_tax=0.0,
+        corporate_tax=0.09, capital_gains_tax=0.0, replacement_rate=0.05, natural_unemployment=0.03,
+        amenity=0.55, baseline_safety=0.90, electricity_cost=0.07, crypto_access=0.9, talent_share=0.01,
+        talent_pay=22.0, allocator_mix=[0.20, 0.10, 0.0, 0.70], initial_policy_rate=0.044, initial_debt=0.3,
+        haven=True, haven_capacity=500_000, carry_tax=0.0,
+    ),
+    "Switzerland": _jurisdiction(
+        population=9.0e6, labour_force_share=0.55, skill_mix=[0.20, 0.48, 0.32],
+        sector_mix=[0.09, 0.18, 0.06, 0.57, 0.02, 0.08],
+        wage_low=4.5, wage_medium=7.5, wage_high=12.0, income_tax=0.22, top_income_tax=0.35,
+        corporate_tax=0.15, capital_gains_tax=0.0, replacement_rate=0.70, natural_unemployment=0.03,
+        amenity=0.85, baseline_safety=0.95, electricity_cost=0.15, crypto_access=0.8, talent_share=0.04,
+        talent_pay=28.0, allocator_mix=[0.60, 0.20, 0.0, 0.20], initial_policy_rate=0.01, initial_debt=0.4,
+        haven=True, haven_capacity=200_000, carry_tax=0.0, expat_tax=0.25,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- sectors
+
+
+class Sector(Strict):
+    """Technology of one sector: task exposure to robots and AI, skill needs and productivity."""
+
+    robot_share: float = param(0.1, 0.0, 1.0, "share of tasks", "Acemoglu & Restrepo 2020; Frey & Osborne 2017",
+                               "share of low-skill physical tasks a mature humanoid robot can do")
+    ai_share: float = param(0.1, 0.0, 1.0, "share of tasks", "Eloundou et al. 2024 (GPTs are GPTs)",
+                            "share of white-collar (medium-skill) tasks mature AI services can do")
+    skill_need: list[float] = Field(default_factory=lambda: [0.4, 0.4, 0.2],
+                                    description="shares of low, medium and high skill in the sector's tasks",
+                                    json_schema_extra={"unit": "shares", "source": "BLS OEWS occupation mix"})
+    productivity: float = param(1.6, 0.1, 20.0, "output per worker-month / wage", "BEA value added per worker",
+                                "value added per task-month relative to the jurisdiction's medium wage")
+    budget_share: float = param(0.2, 0.0, 1.0, "share", "BEA PCE 2024", "share of household spending on the sector")
+
+    @field_validator("skill_need")
+    @classmethod
+    def _mix(cls, v: list[float]) -> list[float]:
+        if len(v) != 3 or min(v) < 0 or abs(sum(v) - 1) > 1e-6:
+            raise ValueError(f"expected 3 non-negative shares summing to 1, got {v}")
+        return v
+
+
+DEFAULT_SECTORS: dict[str, dict] = {
+    "food_service": dict(robot_share=0.75, ai_share=0.15, skill_need=[0.85, 0.12, 0.03], productivity=1.25, budget_share=0.16),
+    "manufacturing": dict(robot_share=0.65, ai_share=0.25, skill_need=[0.60, 0.28, 0.12], productivity=1.9, budget_share=0.24),
+    "logistics": dict(robot_share=0.70, ai_share=0.20, skill_need=[0.70, 0.22, 0.08], productivity=1.5, budget_share=0.10),
+    "white_collar": dict(robot_share=0.05, ai_share=0.50, skill_need=[0.10, 0.65, 0.25], productivity=1.6, budget_share=0.42),
+    "ai_labs": dict(robot_share=0.0, ai_share=0.30, skill_need=[0.02, 0.28, 0.70], productivity=3.0, budget_share=0.0),
+    "software": dict(robot_share=0.0, ai_share=0.40, skill_need=[0.03, 0.37, 0.60], productivity=2.4, budget_share=0.08),
+}
+
+
+# --------------------------------------------------------------------------- behavioural blocks
+
+
+class Population(Strict):
+    """How many agents there are and whom they stand for."""
+
+    scale: float = param(1.0, 0.01, 1000.0, "multiplier", "model design", "agent-count multiplier; results must not depend on it beyond noise")
+    workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by sqrt of labour force)")
+    talent: int = param(2_000, 50, 10_000_000, "agents at scale 1", "model design", "AI-talent agents at scale 1")
+    workers_per_firm: float = param(25.0, 5.0, 1000.0, "worker agents per firm", "model design", "firm slots per worker agent")
+    spare_firm_slots: float = param(0.25, 0.0, 2.0, "share", "model design", "extra firm slots kept for entry")
+    allocators_per_kind: int = param(2, 1, 50, "per jurisdiction and kind", "model design", "capital allocators of each present kind per jurisdiction")
+    world_ai_talent: float = param(3e6, 1e4, 1e8, "people", "seed essay 1 ('the 3 million'; an assumption)", "people the AI economy rests on")
+
+
+class Technology(Strict):
+    """The technology path: humanoid and AI capability rising, robot prices falling."""
+
+    humanoid_capability_start: float = param(0.05, 0.0, 1.0, "share of robot tasks", "assumption", "humanoid capability at start")
+    humanoid_midpoint: str = Field("2029-01", description="month humanoid capability reaches half its ceiling",
+                                   json_schema_extra={"unit": "month", "source": "assumption (industry roadmaps)"})
+    humanoid_speed: float = param(0.06, 0.0, 1.0, "per month", "assumption", "logistic steepness of humanoid capability")
+    ai_capability_start: float = param(0.15, 0.0, 1.0, "share of AI tasks", "assumption", "AI capability at start")
+    ai_midpoint: str = Field("2028-01", description="month AI capability reaches half its ceiling",
+                             json_schema_extra={"unit": "month", "source": "assumption"})
+    ai_speed: float = param(0.05, 0.0, 1.0, "per month", "assumption", "logistic steepness of AI capability")
+    robot_price: float = param(2.4, 0.05, 50.0, "k$/month per robot-task", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
+                               "monthly cost of a robot doing one worker's tasks at start")
+    robot_price_decline: float = param(0.15, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
+    ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one worker's tasks")
+    ai_price_decline: float = param(0.25, 0.0, 0.9, "per year", "Epoch AI price trends", "annual rate AI-service prices fall")
+    electricity_share_ai: float = param(0.6, 0.0, 1.0, "share", "seed essay 2 ('sixty percent of the cost of a token')", "share of AI-service cost that is electricity")
+    adoption_speed: float = param(0.04, 0.0, 1.0, "share of gap per month", "Acemoglu & Restrepo diffusion (assumption)", "monthly speed at which firms close the gap to their cost-minimising automation")
+    task_cost_dispersion: float = param(0.35, 0.01, 2.0, "log points", "assumption", "spread of task-level costs; smooths the automate-or-not choice")
+
+
+class Labour(Strict):
+    """Labour market: matching, separations, wage setting."""
+
+    matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
+    matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
+    separation_rate: float = param(0.02, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
+    wage_up: float = param(0.02, 0.0, 0.5, "per month per unit tightness", "assumption", "wage rise per unit excess tightness")
+    wage_down: float = param(0.002, 0.0, 0.5, "per month per unit slack", "Bewley 1999 (downward rigidity)", "wage cut per unit slack; small = sticky")
+    cross_skill_search: float = param(0.25, 0.0, 1.0, "share", "assumption", "share of unemployed who also search one skill down")
+
+
+class Goods(Strict):
+    """Households' demand and firms' pricing."""
+
+    mpc_income: float = param(0.85, 0.0, 1.0, "share", "Carroll et al. 2017", "marginal propensity to consume out of disposable income")
+    mpc_wealth: float = param(0.01, 0.0, 0.2, "per month", "Carroll et al. 2017", "monthly propensity to consume out of savings")
+    price_elasticity: float = param(2.0, 0.1, 10.0, "elasticity", "Broda & Weinstein 2006", "elasticity of a firm's market share to its relative price")
+    markup: float = param(0.15, 0.0, 2.0, "share over unit cost", "De Loecker et al. 2020", "target markup")
+    price_adjustment: float = param(0.1, 0.0, 1.0, "share per month", "Nakamura & Steinsson 2008", "share of the gap to target price closed each month")
+    expectation_speed: float = param(0.3, 0.0, 1.0, "share per month", "assumption", "speed firms update expected sales")
+    demand_noise: float = param(0.01, 0.0, 0.3, "std per month", "assumption", "aggregate demand shock per jurisdiction (drives the cycle)")
+    demand_persistence: float = param(0.9, 0.0, 0.999, "AR(1)", "assumption", "persistence of demand shocks")
+
+
+class CentralBank(Strict):
+    """Taylor-type rule with a zero floor."""
+
+    neutral_rate: float = param(0.01, -0.02, 0.1, "annual", "Laubach-Williams r*", "real neutral rate")
+    inflation_target: float = param(0.02, 0.0, 0.1, "annual", "Fed/ECB", "inflation target")
+    inflation_weight: float = param(0.5, 0.0, 3.0, "coefficient", "Taylor 1993", "response to the inflation gap")
+    unemployment_weight: float = param(1.5, 0.0, 5.0, "coefficient", "Taylor 1999 (Okun-adjusted)", "response to the unemployment gap")
+    smoothing: float = param(0.8, 0.0, 0.99, "share", "Clarida-Gali-Gertler 2000", "weight on last month's rate")
+
+
+class Finance(Strict):
+    """Banks, firm finance and the capital allocators."""
+
+    loan_spread: float = param(0.03, 0.0, 0.2, "annual", "Fed senior loan officer survey", "lending rate over the policy rate")
+    equity_premium: float = param(0.05, 0.0, 0.2, "annual", "Damodaran 2024", "discount premium over the policy rate in valuations")
+    debt_limit: float = param(6.0, 0.0, 48.0, "months of sales", "assumption", "most a firm may owe the banks")
+    cash_buffer: float = param(1.0, 0.0, 12.0, "months of costs", "assumption", "cash a firm keeps before paying dividends")
+    payout_ratio: float = param(0.5, 0.0, 1.0, "share of excess cash", "assumption", "share of cash above the buffer paid as dividends")
+    invest_share: float = param(0.3, 0.0, 1.0, "share of saving", "Fed Z.1", "share of households' monthly saving handed to allocators")
+    distribution_rate: float = param(0.004, 0.0, 0.1, "per month", "assumption (≈5%/yr payout)", "share of its assets an allocator pays out to its investors monthly")
+    management_fee: float = param(0.02, 0.0, 0.1, "per year of AUM", "'two and twenty'", "venture management fee")
+    carry: float = param(0.20, 0.0, 0.5, "share of gains", "'two and twenty'", "venture carried interest over the hurdle")
+    hurdle: float = param(0.08, 0.0, 0.3, "annual", "ILPA", "hurdle rate for carry")
+    venture_carry_elasticity: float = param(1.5, 0.0, 10.0, "elasticity", "assumption (seed essay 2)", "response of venture's share of new money to GPs' after-tax carry")
+    venture_share_speed: float = param(0.02, 0.0, 1.0, "share per month", "assumption", "speed the venture share moves to its target")
+    deploy_index: float = param(0.05, 0.0, 1.0, "share of cash per month", "assumption", "index allocator deployment speed")
+    deploy_venture: float = param(0.25, 0.0, 1.0, "share of cash per month", "seed essay 2 ('velocity of money')", "venture deployment speed")
+    deploy_tournament: float = param(0.15, 0.0, 1.0, "share of cash per month", "assumption", "tournament deployment speed")
+    tournament_review_months: int = param(12, 1, 120, "months", "seed essay 2 (assumption)", "months between tournament reviews")
+    tournament_keep: float = param(0.3, 0.01, 1.0, "share", "assumption", "share of funded firms the tournament keeps and scales")
+    entry_rate: float = param(0.02, 0.0, 1.0, "share of dead slots per month", "assumption", "share of empty firm slots refilled each month when funded")
+    entry_capital: float = param(6.0, 0.1, 120.0, "months of a firm's wage bill", "assumption", "seed capital of a new firm")
+    flight_speed: float = param(0.05, 0.0, 1.0, "share of gap per month", "assumption", "speed allocators close the gap to their desired offshore share")
+    flight_risk_weight: float = param(0.6, 0.0, 5.0, "share per unit risk", "assumption", "desired offshore share per unit of political risk")
+
+
+class Controls(Strict):
+    """How capital-control stringency and CBDC translate into exit costs."""
+
+    max_exit_tax: float = param(0.4, 0.0, 1.0, "share of wealth", "US §877A expatriation tax; assumption", "exit tax at full stringency")
+    max_trapped: float = param(0.8, 0.0, 1.0, "share of wealth", "assumption", "wealth that cannot leave at full stringency")
+    max_outflow: float = param(0.02, 0.0, 1.0, "share of assets per month", "assumption", "allocators' monthly outflow cap with no controls")
+    crypto_leak: float = param(0.6, 0.0, 1.0, "share", "assumption (seed essay 1)", "share of trapped wealth the crypto rail frees at full access and no CBDC")
+    cbdc_enforcement: float = param(0.9, 0.0, 1.0, "share", "assumption", "how much CBDC adoption × surveillance closes the crypto rail")
+    licensing_cost: float = param(0.10, 0.0, 1.0, "share of rent", "assumption", "cost of licensing IP back onshore when controls bind and no rail")
+
+
+class Politics(Strict):
+    """Grievance, populism and violence risk."""
+
+    grievance_unemployed: float = param(0.06, 0.0, 1.0, "per month", "assumption", "grievance gained per month of unemployment")
+    grievance_displaced: float = param(0.10, 0.0, 1.0, "per month", "assumption", "extra grievance per month for those displaced by automation")
+    grievance_decay: float = param(0.03, 0.0, 1.0, "per month", "assumption", "monthly decay of grievance")
+    violence_base: float = param(0.02, 0.0, 1.0, "probability", "assumption", "violence risk at normal unemployment and no populism")
+    violence_populism: float = param(6.0, 0.0, 50.0, "logit per unit", "Funke et al. 2016 (assumption)", "violence risk per unit of populism")
+    violence_unemployment: float = param(25.0, 0.0, 200.0, "logit per unit", "assumption", "violence risk per unit of unemployment above normal")
+
+
+class TalentBehaviour(Strict):
+    """AI talent's location choice (multinomial logit)."""
+
+    reconsider_rate: float = param(0.05, 0.0, 1.0, "share per month", "assumption", "share of talent reconsidering where to live each month")
+    productivity_alpha: float = param(1.8, 1.05, 10.0, "Pareto tail", "Lotka; Azoulay et al. 2010", "tail index of talent productivity")
+    beta_income: float = param(3.0, 0.0, 50.0, "utils per log k$", "Kleven et al. 2013 (calibration target)", "weight on log after-tax income")
+    beta_safety: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "weight on safety")
+    beta_freedom: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption (seed essay 1)", "weight on financial freedom")
+    beta_amenity: float = param(1.0, 0.0, 50.0, "utils per unit", "assumption", "weight on amenity")
+    beta_agglomeration: float = param(0.4, 0.0, 10.0, "utils per log share", "Moretti 2021", "weight on the log share of talent already there")
+    beta_congestion: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "penalty per unit of haven intake relative to capacity")
+    beta_cost: float = param(6.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on exit cost as a share of wealth")
+    home_bias: float = param(3.0, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
+    stay_bias: float = param(2.5, 0.0, 20.0, "utils", "assumption", "utility of not moving at all (inertia)")
+    moving_cost: float = param(0.03, 0.0, 1.0, "share of wealth", "assumption", "cost of moving, as a share of wealth")
+    anticipation_horizon: int = param(24, 1, 120, "months", "assumption", "horizon over which talent weighs future exit costs")
+    lockin_populism: float = param(4.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)", "perceived lock-in chance per unit of populism")
+    lockin_outflow: float = param(60.0, 0.0, 1000.0, "logit per monthly share", "assumption", "perceived lock-in chance per unit monthly talent outflow")
+    lockin_base: float = param(-4.0, -20.0, 5.0, "logit", "assumption", "logit of lock-in chance in calm times")
+    beta_anticipation: float = param(8.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on the exit cost avoided by leaving now")
+    wealth_months: float = param(36.0, 1.0, 600.0, "months of pay", "assumption", "liquid wealth at start")
+    illiquid_months: float = param(60.0, 0.0, 600.0, "months of pay", "assumption (equity in employers)", "illiquid wealth at start")
+    saving_rate: float = param(0.35, 0.0, 1.0, "share", "assumption", "share of after-tax pay saved")
+
+
+class GovernmentBehaviour(Strict):
+    """The optional endogenous government responses."""
+
+    lockin_response: bool = Field(False, description="tighten capital controls when talent outflow passes a threshold",
+                                  json_schema_extra={"unit": "flag", "source": "seed essay 1 ('lock them in')"})
+    lockin_threshold: float = param(0.002, 0.0, 1.0, "share per month", "assumption", "monthly talent outflow share that triggers tightening")
+    lockin_step: float = param(0.1, 0.0, 1.0, "stringency per month", "assumption", "tightening per month above the threshold")
+    populist_response: bool = Field(False, description="populism raises CBDC surveillance and the robot tax",
+                                    json_schema_extra={"unit": "flag", "source": "seed essays 1 and 2"})
+    populist_threshold: float = param(0.3, 0.0, 1.0, "populism", "assumption", "populism above which the response starts")
+    populist_surveillance_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in surveillance per unit populism above threshold")
+    populist_robot_tax_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in robot tax per unit populism above threshold")
+
+
+class Parameters(Strict):
+    """The whole parameter tree."""
+
+    start: str = Field("2025-01", description="first month simulated (YYYY-MM)",
+                       json_schema_extra={"unit": "month", "source": "model design"})
+    home: str = Field("US", description="jurisdiction whose talent outflow the headline metrics report",
+                      json_schema_extra={"unit": "name", "source": "seed essay 1 (home of the frontier labs)"})
+    population: Population = Field(default_factory=Population)
+    technology: Technology = Field(default_factory=Technology)
+    labour: Labour = Field(default_factory=Labour)
+    goods: Goods = Field(default_factory=Goods)
+    central_bank: CentralBank = Field(default_factory=CentralBank)
+    finance: Finance = Field(default_factory=Finance)
+    controls: Controls = Field(default_factory=Controls)
+    politics: Politics = Field(default_factory=Politics)
+    talent: TalentBehaviour = Field(default_factory=TalentBehaviour)
+    government: GovernmentBehaviour = Field(default_factory=GovernmentBehaviour)
+    sectors: dict[Literal[SECTORS], Sector] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: {k: Sector(**v) for k, v in DEFAULT_SECTORS.items()})
+    jurisdictions: dict[str, Jurisdiction] = Field(
+        default_factory=lambda: {k: Jurisdiction(**v) for k, v in DEFAULT_JURISDICTIONS.items()})
+
+    _months = field_validator("start")(classmethod(lambda cls, v: check_month(v)))
+
+    @field_validator("sectors")
+    @classmethod
+    def _all_sectors(cls, v: dict) -> dict:
+        missing = [s for s in SECTORS if s not in v]
+        if missing:
+            raise ValueError(f"missing sectors {missing}")
+        return {s: v[s] for s in SECTORS}
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Parameters:
+        if len(self.jurisdictions) < 2:
+            raise ValueError("at least 2 jurisdictions are needed")
+        if self.home not in self.jurisdictions:
+            raise ValueError(f"home {self.home!r} is not one of the jurisdictions {list(self.jurisdictions)}")
+        total = sum(j.talent_share for j in self.jurisdictions.values())
+        if total <= 0:
+            raise ValueError("jurisdictions' talent_share must not all be zero")
+        return self
