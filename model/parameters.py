@@ -135,7 +135,7 @@ class Jurisdiction(Strict):
                              "tax rate for foreign AI talent; -1 means none (top_income_tax applies)")
     replacement_rate: float = param(0.40, 0.0, 1.0, "share of wage", "OECD benefit database", "unemployment benefit / last wage")
     natural_unemployment: float = param(0.045, 0.01, 0.2, "rate", "CBO NAIRU; ECB", "unemployment at which the central bank neither eases nor tightens")
-    public_spending: float = param(0.12, 0.0, 0.4, "share of wages", "OECD government consumption", "government purchases relative to the initial wage bill")
+    primary_deficit: float = param(0.03, -0.1, 0.2, "share of wage bill", "IMF Fiscal Monitor 2024", "initial primary deficit; sets real government purchases")
     initial_debt: float = param(1.0, 0.0, 3.0, "years of wage bill", "IMF WEO 2024", "government debt at start relative to annual wage bill")
     amenity: float = param(0.5, 0.0, 1.0, "index", "Mercer quality of living (rescaled)", "quality of life for talent")
     baseline_safety: float = param(0.8, 0.0, 1.0, "index", "Global Peace Index (rescaled)", "personal safety absent unrest")
@@ -264,7 +264,6 @@ class Sector(Strict):
                                     json_schema_extra={"unit": "shares", "source": "BLS OEWS occupation mix"})
     productivity: float = param(1.6, 0.1, 20.0, "output per worker-month / wage", "BEA value added per worker",
                                 "value added per task-month relative to the jurisdiction's medium wage")
-    budget_share: float = param(0.2, 0.0, 1.0, "share", "BEA PCE 2024", "share of household spending on the sector")
 
     @field_validator("skill_need")
     @classmethod
@@ -275,12 +274,12 @@ class Sector(Strict):
 
 
 DEFAULT_SECTORS: dict[str, dict] = {
-    "food_service": dict(robot_share=0.75, ai_share=0.15, skill_need=[0.85, 0.12, 0.03], productivity=1.25, budget_share=0.16),
-    "manufacturing": dict(robot_share=0.65, ai_share=0.25, skill_need=[0.60, 0.28, 0.12], productivity=1.9, budget_share=0.24),
-    "logistics": dict(robot_share=0.70, ai_share=0.20, skill_need=[0.70, 0.22, 0.08], productivity=1.5, budget_share=0.10),
-    "white_collar": dict(robot_share=0.05, ai_share=0.50, skill_need=[0.10, 0.65, 0.25], productivity=1.6, budget_share=0.42),
-    "ai_labs": dict(robot_share=0.0, ai_share=0.30, skill_need=[0.02, 0.28, 0.70], productivity=3.0, budget_share=0.0),
-    "software": dict(robot_share=0.0, ai_share=0.40, skill_need=[0.03, 0.37, 0.60], productivity=2.4, budget_share=0.08),
+    "food_service": dict(robot_share=0.75, ai_share=0.15, skill_need=[0.85, 0.12, 0.03], productivity=1.25),
+    "manufacturing": dict(robot_share=0.65, ai_share=0.25, skill_need=[0.60, 0.28, 0.12], productivity=1.9),
+    "logistics": dict(robot_share=0.70, ai_share=0.20, skill_need=[0.70, 0.22, 0.08], productivity=1.5),
+    "white_collar": dict(robot_share=0.05, ai_share=0.50, skill_need=[0.10, 0.65, 0.25], productivity=1.6),
+    "ai_labs": dict(robot_share=0.0, ai_share=0.30, skill_need=[0.02, 0.28, 0.70], productivity=3.0),
+    "software": dict(robot_share=0.0, ai_share=0.40, skill_need=[0.03, 0.37, 0.60], productivity=2.4),
 }
 
 

@@ -1,0 +1,27 @@
+"""Capital flight: allocators move money offshore subject to capital controls and the crypto rail."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def political_risk(populism, violence_risk, cbdc_adoption, surveillance, lockin_prob):
+    """Risk index in [0, 1] that makes capital want to be held abroad."""
+    return np.clip(0.4 * populism + violence_risk + 0.3 * cbdc_adoption * surveillance + 0.3 * lockin_prob, 0.0, 1.0)
+
+
+def desired_offshore_share(risk, weight: float):
+    return np.clip(weight * risk, 0.0, 0.9)
+
+
+def capital_outflow(assets, offshore, cash, desired_share, speed: float, stringency, escape, max_outflow: float):
+    """Money an allocator moves offshore this month.
+
+    It closes a share of the gap to its desired offshore share, within a cap that controls
+    tighten; what the crypto rail lets through is added to the cap.
+    """
+    gap = np.maximum(desired_share * (assets + offshore) - offshore, 0.0)
+    wanted = speed * gap
+    formal_cap = max_outflow * (1.0 - stringency) * (assets + offshore)
+    leak = escape * stringency * wanted
+    return np.clip(np.minimum(wanted, formal_cap + leak), 0.0, np.maximum(cash, 0.0))

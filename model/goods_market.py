@@ -1,0 +1,43 @@
+"""Goods market: household demand, its spread over firms, and pricing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def household_demand(disposable_income, savings, mpc_income: float, mpc_wealth: float):
+    """Planned consumption per person: a share of income plus a share of savings, never more than both."""
+    plan = mpc_income * np.maximum(disposable_income, 0.0) + mpc_wealth * np.maximum(savings, 0.0)
+    return np.minimum(plan, np.maximum(disposable_income, 0.0) + np.maximum(savings, 0.0))
+
+
+def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
+    """Spread each market's nominal budget over its firms by capacity and relative price.
+
+    Firm f in market m gets budget[m] · w_f / Σ w, with w_f = capacity_f · (p_f / p̄_m)^(-ε).
+
+    Args:
+        budget: nominal spending per market.
+        market_of_firm: market index per firm (-1 for firms outside every market).
+        capacity: real output the firm can supply.
+        price: firm prices.
+        elasticity: price elasticity ε of market shares.
+    """
+    inside = market_of_firm >= 0
+    m = np.where(inside, market_of_firm, 0)
+    n_markets = len(budget)
+    cap = np.where(inside, capacity, 0.0)
+    mean_price = np.bincount(m, weights=cap * price, minlength=n_markets) / np.maximum(
+        np.bincount(m, weights=cap, minlength=n_markets), 1e-12)
+    weight = cap * np.power(price / np.maximum(mean_price[m], 1e-12), -elasticity)
+    total = np.bincount(m, weights=weight, minlength=n_markets)
+    return np.where(inside & (total[m] > 0), budget[m] * weight / np.maximum(total[m], 1e-12), 0.0)
+
+
+def target_price(unit_cost, markup: float):
+    return unit_cost * (1.0 + markup)
+
+
+def adjust_price(price, target, speed: float):
+    """Prices close a share of the gap to their target each month."""
+    return price + speed * (target - price)

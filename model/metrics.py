@@ -1,0 +1,187 @@
+"""Model metrics (DESIGN §7), computed from the arrays once per step, plus a run's headline results.
+
+Every metric is a weighted aggregate over array state; the DataCollector's model reporters read
+the values computed here, so no reporter iterates over agent objects.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.parameters import ALLOCATOR_KINDS, SECTORS, SKILLS
+
+GINI_SAMPLE = 50_000
+
+# metrics bounded to [0, 1]: shares, probabilities, rates of people (tests check them every step)
+SHARE_PREFIXES = ("unemployment", "employment_to_population", "vacancy_rate", "labour_share", "populism",
+                  "violence_risk", "talent_offshore_share", "talent_share_", "ip_share_", "velocity_share",
+                  "gini_wealth", "job_finding_rate", "separation_rate", "cbdc_adoption_", "capital_controls_",
+                  "policy_rate", "capital_share_")
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of ``values`` (clipped at zero) with population ``weights``."""
+    v = np.maximum(values, 0.0)
+    order = np.argsort(v, kind="stable")
+    v, w = v[order], weights[order]
+    cw = np.cumsum(w)
+    cv = np.cumsum(v * w)
+    if cv[-1] <= 0:
+        return 0.0
+    area = np.sum(w * (cv - 0.5 * v * w)) / (cw[-1] * cv[-1])
+    return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))
+
+
+class Metrics:
+    """Computes every reported metric of a :class:`~model.economy.WhooshModel` from its arrays."""
+
+    def __init__(self, model):
+        self.model = model
+        self.names_j = model.structure.names
+        n_w, n_t = len(model.workers), len(model.talent)
+        rng = np.random.default_rng(0)  # fixed sample of rows for the Gini; not the model's stream
+        self.gini_workers = np.sort(rng.choice(n_w, size=min(n_w, GINI_SAMPLE), replace=False))
+        self.gini_talent = np.sort(rng.choice(n_t, size=min(n_t, GINI_SAMPLE), replace=False))
+        self.values: dict[str, float] = {name: 0.0 for name in self.names()}
+
+    def names(self) -> list[str]:
+        js = self.names_j
+        return [
+            "unemployment", *[f"unemployment_{s}" for s in SKILLS], *[f"unemployment_{s}" for s in SECTORS],
+            *[f"unemployment_{j}" for j in js], "employment_to_population", "vacancies", "vacancy_rate",
+            "job_finding_rate", "separation_rate", "wage_mean", *[f"wage_{s}" for s in SKILLS],
+            "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
+            "consumption", "labour_share", "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation",
+            "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
+            *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
+            *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
+            "talent_offshore_share", "talent_outflow", "talent_outflow_cumulative",
+            "capital_flight_stock", "capital_outflow", *[f"ip_share_{j}" for j in js],
+            "gov_revenue", "gov_debt", *[f"gov_debt_{j}" for j in js],
+            *[f"capital_{k}" for k in ALLOCATOR_KINDS], *[f"capital_share_{k}" for k in ALLOCATOR_KINDS],
+            "fees", "velocity_share", "gini_wealth", "firms_alive", "firm_entries", "firm_exits", "ledger_error",
+        ]
+
+    def reporters(self) -> dict:
+        return {name: (lambda m, n=name: m.metrics.values[n]) for name in self.names()}
+
+    # ------------------------------------------------------------------ pieces used by the model too
+
+    def unemployment_by_jurisdiction(self) -> np.ndarray:
+        w = self.model.workers
+        lf = np.bincount(w.jurisdiction, weights=w.weight, minlength=self.model.n_j)
+        un = np.bincount(w.jurisdiction, weights=w.weight * ~w.employed, minlength=self.model.n_j)
+        return un / np.maximum(lf, 1e-12)
+
+    # ------------------------------------------------------------------ all metrics
+
+    def compute(self) -> None:
+        m = self.model
+        w, f, t, g, a, st = m.workers, m.firms, m.talent, m.gov, m.allocators, m.structure
+        J, home = m.n_j, st.home
+        v = self.values
+        unemployed = ~w.employed
+        lf = w.weight.sum()
+        v["unemployment"] = float((w.weight * unemployed).sum() / lf)
+        for k, s in enumerate(SKILLS):
+            mask = w.skill == k
+            v[f"unemployment_{s}"] = float((w.weight * unemployed)[mask].sum() / max(w.weight[mask].sum(), 1e-12))
+        sector_lf = np.bincount(np.maximum(w.sector, 0), weights=w.weight, minlength=len(SECTORS))
+        sector_un = np.bincount(np.maximum(w.sector, 0), weights=w.weight * unemployed, minlength=len(SECTORS))
+        for k, s in enumerate(SECTORS):
+            v[f"unemployment_{s}"] = float(sector_un[k] / max(sector_lf[k], 1e-12))
+        u_j = self.unemployment_by_jurisdiction()
+        for j, name in enumerate(self.names_j):
+            v[f"unemployment_{name}"] = float(u_j[j])
+        population = sum(jr.population for jr in m.p.jurisdictions.values())
+        v["employment_to_population"] = float((w.weight * w.employed).sum() / population)
+        vac = m.labour_flows["vacancies"]
+        v["vacancies"] = float(vac.sum())
+        v["vacancy_rate"] = float(vac.sum() / (vac.sum() + (w.weight * w.employed).sum()))
+        v["job_finding_rate"] = float(np.clip(m.labour_flows["job_finding"], 0, 1))
+        v["separation_rate"] = float(np.clip(m.labour_flows["separations"], 0, 1))
+        emp_w = w.weight * w.employed
+        v["wage_mean"] = float((w.wage * emp_w).sum() / max(emp_w.sum(), 1e-12))
+        for k, s in enumerate(SKILLS):
+            mask = w.skill == k
+            v[f"wage_{s}"] = float((w.wage * emp_w)[mask].sum() / max(emp_w[mask].sum(), 1e-12))
+        robots = np.bincount(f.jurisdiction, weights=f.robots * f.alive, minlength=J)
+        v["robots_per_1000"] = float(robots.sum() / (st.labour_force.sum() / 1000.0))
+        gdp = m.flows["gdp"]
+        for j, name in enumerate(self.names_j):
+            v[f"robots_per_1000_{name}"] = float(robots[j] / (st.labour_force[j] / 1000.0))
+            v[f"gdp_{name}"] = float(gdp[j])
+            v[f"policy_rate_{name}"] = float(g.policy_rate[j])
+            v[f"populism_{name}"] = float(g.populism[j])
+            v[f"violence_risk_{name}"] = float(g.violence_risk[j])
+            v[f"cbdc_adoption_{name}"] = float(g.cbdc_adoption[j])
+            v[f"capital_controls_{name}"] = float(g.capital_controls[j])
+            v[f"gov_debt_{name}"] = float(g.debt[j])
+        v["gdp"] = float(gdp.sum())
+        v["consumption"] = float(m.flows["consumption"].sum())
+        income = m.flows["wages"].sum() + m.flows["talent_pay"].sum()
+        v["labour_share"] = float(np.clip(income / max(gdp.sum(), 1e-12), 0.0, 1.0))
+        v["policy_rate"] = float(g.policy_rate[home])
+        v["inflation"] = float(g.inflation[home])
+        lf_j = np.bincount(w.jurisdiction, weights=w.weight, minlength=J)
+        v["populism"] = float((g.populism * lf_j).sum() / lf_j.sum())
+        v["violence_risk"] = float((g.violence_risk * lf_j).sum() / lf_j.sum())
+
+        located = np.bincount(t.location, weights=t.weight, minlength=J)
+        for j, name in enumerate(self.names_j):
+            v[f"talent_{name}"] = float(located[j])
+            v[f"talent_share_{name}"] = float(located[j] / located.sum())
+        home_talent = t.home == home
+        v["talent_offshore_share"] = float((t.weight * (home_talent & (t.location != home))).sum()
+                                           / max((t.weight * home_talent).sum(), 1e-12))
+        v["talent_outflow"] = float(m.talent_outflow_home)
+        v["talent_outflow_cumulative"] = float(m.cumulative["talent_outflow"])
+        v["capital_flight_stock"] = float(a.offshore[a.jurisdiction == home].sum()
+                                          + m.cumulative["talent_wealth_out"][home])
+        v["capital_outflow"] = float(m.flows["capital_out"][home] + m.flows["talent_wealth_out"][home])
+        ip_value = m.flows["ip_value"]
+        for j, name in enumerate(self.names_j):
+            v[f"ip_share_{name}"] = float(ip_value[j] / ip_value.sum()) if ip_value.sum() > 0 else 0.0
+
+        v["gov_revenue"] = float(g.revenue.sum())
+        v["gov_debt"] = float(g.debt.sum())
+        steered = np.bincount(a.kind, weights=a.cash + a.invested, minlength=len(ALLOCATOR_KINDS))
+        for k, kind in enumerate(ALLOCATOR_KINDS):
+            v[f"capital_{kind}"] = float(steered[k])
+            v[f"capital_share_{kind}"] = float(steered[k] / max(steered.sum(), 1e-12))
+        fees = m.flows["fees"].sum()
+        v["fees"] = float(fees)
+        v["velocity_share"] = float(fees / max(fees + m.flows["profits_positive"].sum(), 1e-12))
+        wealth = np.r_[w.savings[self.gini_workers], (t.liquid + t.illiquid)[self.gini_talent]]
+        weights = np.r_[w.weight[self.gini_workers] * len(w) / len(self.gini_workers),
+                        t.weight[self.gini_talent] * len(t) / len(self.gini_talent)]
+        v["gini_wealth"] = weighted_gini(wealth, weights)
+        v["firms_alive"] = float(f.alive.sum())
+        v["firm_entries"] = float(m.entries)
+        v["firm_exits"] = float(m.exits)
+        v["ledger_error"] = float(m.ledger_error())
+
+
+def half_outflow_date(frame: pd.DataFrame) -> str | None:
+    """Month by which half of the run's eventual cumulative talent outflow had left (None if none left)."""
+    cumulative = frame["talent_outflow_cumulative"].to_numpy()
+    if len(cumulative) == 0 or cumulative[-1] <= 0:
+        return None
+    idx = int(np.argmax(cumulative >= 0.5 * cumulative[-1]))
+    return str(frame["date"].iloc[idx])
+
+
+def headline(frame: pd.DataFrame, params=None) -> dict[str, float | str | None]:
+    """Headline results of one run's metrics frame."""
+    peak = int(frame["unemployment"].to_numpy().argmax())
+    return {
+        "peak_unemployment": float(frame["unemployment"].iloc[peak]),
+        "peak_unemployment_date": str(frame["date"].iloc[peak]),
+        "final_unemployment": float(frame["unemployment"].iloc[-1]),
+        "talent_offshore_share_final": float(frame["talent_offshore_share"].iloc[-1]),
+        "half_outflow_date": half_outflow_date(frame),
+        "capital_flight_stock": float(frame["capital_flight_stock"].iloc[-1]),
+        "policy_rate_final": float(frame["policy_rate"].iloc[-1]),
+        "policy_rate_min": float(frame["policy_rate"].min()),
+    }

@@ -1,0 +1,94 @@
+"""AI talent's location choice: multinomial logit with home bias, exit costs, haven capacity and anticipation."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+
+def crypto_escape(crypto_access, cbdc_adoption, surveillance, leak: float, enforcement: float):
+    """Share of trapped wealth that still gets out through the crypto rail.
+
+    A CBDC with surveillance makes capital controls enforceable: less leaks through crypto.
+    """
+    return np.clip(leak * crypto_access * (1.0 - enforcement * cbdc_adoption * surveillance), 0.0, 1.0)
+
+
+def exit_cost_share(stringency, escape, moving_cost: float, max_exit_tax: float, max_trapped: float):
+    """Cost of leaving a jurisdiction as a share of wealth: moving + exit tax + wealth trapped (net of escape)."""
+    exit_tax = max_exit_tax * stringency
+    trapped = max_trapped * stringency * (1.0 - escape)
+    return np.clip(moving_cost + exit_tax + (1.0 - exit_tax) * trapped, 0.0, 1.0)
+
+
+def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float, w_outflow: float):
+    """Perceived chance the door closes within the horizon: rises with populism, others leaving and surveillance money."""
+    return expit(base + w_populism * populism + w_outflow * outflow_share + 2.0 * cbdc_adoption * surveillance)
+
+
+def anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_prob):
+    """Expected rise of the exit cost over the horizon: announced changes plus feared lock-in."""
+    announced = np.maximum(cost_announced - cost_now, 0.0)
+    feared = lockin_prob * np.maximum(cost_locked - np.maximum(cost_now, cost_announced), 0.0)
+    return announced + feared
+
+
+def financial_freedom(cbdc_adoption, surveillance, populism, stringency):
+    """Financial freedom in [0, 1]: falls with CBDC surveillance (worse under populism) and with capital controls."""
+    censorship = np.clip(cbdc_adoption * surveillance * (0.3 + populism), 0.0, 1.0)
+    return np.clip(1.0 - 0.7 * censorship - 0.3 * stringency, 0.0, 1.0)
+
+
+def location_utility(log_income, safety, freedom, amenity, talent_share, congestion,
+                     exit_cost, cost_rise, is_home, is_current, b):
+    """Utility of each jurisdiction (columns) for each deciding talent (rows).
+
+    Args:
+        log_income: (n, J) log after-tax income if living in k.
+        safety, freedom, amenity, congestion: (J,) location attributes.
+        talent_share: (J,) share of all talent living in k (agglomeration).
+        exit_cost: (n,) exit cost share of leaving the current location.
+        cost_rise: (n,) expected rise in that cost over the horizon (leaving now avoids it).
+        is_home, is_current: (n, J) booleans.
+        b: TalentBehaviour parameters.
+    """
+    u = (b.beta_income * log_income
+         + b.beta_safety * safety + b.beta_freedom * freedom + b.beta_amenity * amenity
+         + b.beta_agglomeration * np.log(np.maximum(talent_share, 1e-3))
+         - b.beta_congestion * congestion * ~is_home)
+    leave = ~is_current
+    u = u + leave * (-b.beta_cost * exit_cost + b.beta_anticipation * cost_rise)[:, None]
+    return u + b.home_bias * is_home + b.stay_bias * is_current
+
+
+def choose(rng: np.random.Generator, utility):
+    """Multinomial-logit choice by the Gumbel-max trick."""
+    return np.argmax(utility + rng.gumbel(size=utility.shape), axis=1)
+
+
+def enforce_capacity(rng: np.random.Generator, choice, current, home, weight, foreign_stock, capacity):
+    """Turn back arrivals that would push a jurisdiction's foreign talent stock past its capacity.
+
+    Arrivals of foreigners into k are admitted in random order until the capacity is full;
+    the rest stay where they are.
+
+    Returns:
+        The admitted choices.
+    """
+    arriving = (choice != current) & (choice != home)
+    if not arriving.any():
+        return choice
+    idx = np.flatnonzero(arriving)
+    idx = idx[rng.permutation(len(idx))]
+    dest = choice[idx]
+    order = np.argsort(dest, kind="stable")
+    idx, dest = idx[order], dest[order]
+    cum = np.cumsum(weight[idx])
+    start = np.searchsorted(dest, dest, side="left")
+    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    within = cum - before
+    room = np.maximum(capacity - foreign_stock, 0.0)
+    refused = idx[within > room[dest] + 1e-9]
+    out = choice.copy()
+    out[refused] = current[refused]
+    return out
