@@ -85,7 +85,8 @@ class WhooshModel(mesa.Model):
         p, st, w, f, t, a = self.p, self.structure, self.workers, self.firms, self.talent, self.allocators
         rng, J = self.rng, self.n_j
         self.sector_productivity = st.productivity[f.sector]
-        self.firm_need = st.need[f.jurisdiction, f.sector]                    # (F, K)
+        self.base_need = st.need[f.jurisdiction, f.sector]                    # (F, K)
+        self.firm_need = self.base_need.copy()
         self._set_levers(step=0)
         self.policy_rate = np.array([j.initial_policy_rate for j in p.jurisdictions.values()])
         self.gov.policy_rate[:] = self.policy_rate
@@ -111,6 +112,12 @@ class WhooshModel(mesa.Model):
         w.sector[:] = np.where(w.employed, f.sector[np.maximum(w.employer, 0)],
                                rng.choice(len(SECTORS), size=len(w), p=self._sector_mix_world()))
         self._refresh_headcount()
+        # each firm's skill mix is the mix of the staff it starts with (firms differ around their sector)
+        staffed = f.workers.sum(axis=1) > 0
+        own_mix = f.workers / np.maximum(1.0 - self._auto_matrix(), 1e-9)
+        own_mix /= np.maximum(own_mix.sum(axis=1, keepdims=True), 1e-12)
+        self.base_need[staffed] = own_mix[staffed]
+        self.firm_need = self.base_need.copy()
         f.tasks[:] = np.where(f.alive, self._tasks_from_headcount(), 0.0)
         w.wage[:] = np.where(w.employed, self.wage[w.jurisdiction, w.skill], 0.0)
         w.last_wage[:] = self.wage[w.jurisdiction, w.skill]
@@ -120,6 +127,7 @@ class WhooshModel(mesa.Model):
         t.employer[:] = self._pick_employer(t.home)
         t.pay[:] = st.talent_pay[f.jurisdiction[t.employer]] * t.productivity
         net_pay = t.pay * (1.0 - self._talent_tax(t.location, t.home))
+        self.firm_talent_cost = np.bincount(t.employer, weights=t.pay * t.weight, minlength=len(f))
         t.liquid[:] = p.talent.wealth_months * net_pay
         t.illiquid[:] = p.talent.illiquid_months * t.pay
 
@@ -192,7 +200,7 @@ class WhooshModel(mesa.Model):
         # households start with the steady-state flow of after-tax profits as capital income
         self.capital_income_accrued = profit_income
         self.household_capital_income = np.zeros(J)
-        self.tightness_normal = None
+        self.separation_trend = np.full(J * N_SKILLS, p.labour.separation_rate)
         self.last_outflow_share = np.zeros(J)
         # allocators already hold abroad what calm-times risk makes them want to
         desired = capital_flight.desired_offshore_share(self._political_risk(), p.finance.flight_risk_weight)[a.jurisdiction]
@@ -245,7 +253,8 @@ class WhooshModel(mesa.Model):
         human = (self.firm_need * (1.0 - auto) * self.wage[j]).sum(axis=1)
         machine = (self.firm_need[:, LOW] * f.robot_share * self.robot_cost[j]
                    + self.firm_need[:, MEDIUM] * f.ai_share * self.ai_cost[j])
-        return human + machine
+        talent = np.divide(self.firm_talent_cost, f.tasks, out=np.zeros(len(f)), where=f.tasks > 0)
+        return human + machine + talent
 
     def _firm_monthly_cost(self, unit_cost) -> np.ndarray:
         return unit_cost * self.firms.tasks * self.firms.alive
@@ -321,9 +330,9 @@ class WhooshModel(mesa.Model):
         months = np.array([step], dtype=float)
         self.humanoid = float(automation.logistic_path(
             tech.humanoid_capability_start, month_index(tech.humanoid_midpoint) - self.start_month,
-            tech.humanoid_speed, months)[0])
+            tech.humanoid_speed, months)[0]) * tech.humanoid_ceiling
         self.ai_capability = float(automation.logistic_path(
-            tech.ai_capability_start, month_index(tech.ai_midpoint) - self.start_month, tech.ai_speed, months)[0])
+            tech.ai_capability_start, month_index(tech.ai_midpoint) - self.start_month, tech.ai_speed, months)[0]) * tech.ai_ceiling
         years = step / 12.0
         robot_price = tech.robot_price * (1.0 - tech.robot_price_decline) ** years
         ai_price = tech.ai_service_price * (1.0 - tech.ai_price_decline) ** years
@@ -379,7 +388,7 @@ class WhooshModel(mesa.Model):
         emp_before = w.employed.copy()
         demand = self._labour_demand()
         # separations: layoffs above demand, exogenous quits, and firm exits
-        prob = labour_market.layoff_probability(f.workers, demand)
+        prob = labour_market.layoff_probability(f.workers, demand, lab.hoarding)
         emp = np.flatnonzero(w.employed)
         firm, skill = w.employer[emp], w.skill[emp]
         p_excess = prob[firm, skill]
@@ -419,12 +428,20 @@ class WhooshModel(mesa.Model):
 
         # wages: tightness against its normal level, sticky downward
         tight = np.divide(v_people, np.maximum(u_people, 1e-9))
-        if self.tightness_normal is None:
-            self.tightness_normal = np.maximum(tight, 1e-3)
-        infl_month = np.maximum(self.gov.inflation, 0.0) / 12.0
-        self.wage = labour_market.update_wages(self.wage.ravel(), tight, self.tightness_normal, lab.wage_up,
+        # normal tightness: where hires would match the (smoothed) separations at natural unemployment
+        employed_people = np.bincount(market[emp], weights=w.weight[emp], minlength=n_markets)
+        separated = np.bincount(market[gone], weights=w.weight[gone], minlength=n_markets)
+        rate = np.divide(separated, employed_people, out=self.separation_trend.copy(), where=employed_people > 0)
+        self.separation_trend = 0.95 * self.separation_trend + 0.05 * rate
+        normal = labour_market.normal_tightness(np.repeat(self.structure.natural_u, N_SKILLS), self.separation_trend,
+                                                lab.matching_efficiency, lab.matching_elasticity)
+        anchor = self.p.central_bank.inflation_target
+        infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * self.gov.inflation) / 12.0
+        self.wage = labour_market.update_wages(self.wage.ravel(), tight, normal, lab.wage_up,
                                                lab.wage_down, np.repeat(infl_month, N_SKILLS)).reshape(self.n_j, N_SKILLS)
         w.wage[:] = np.where(w.employed, self.wage[w.jurisdiction, w.skill], 0.0)
+        self.firm_need = labour_market.skill_needs(self.base_need, self.wage[f.jurisdiction] / self.structure.wage0[f.jurisdiction],
+                                                   lab.skill_substitution)
         w.months_unemployed[:] = np.where(w.employed, 0, w.months_unemployed + 1)
 
         employed_before = (emp_before * w.weight).sum()
@@ -491,7 +508,8 @@ class WhooshModel(mesa.Model):
         J, S = self.n_j, len(SECTORS)
         # demand shocks drive the cycle
         self.demand_shock = gm.demand_persistence * self.demand_shock + gm.demand_noise * self.rng.standard_normal(J)
-        shock = np.exp(self.demand_shock)
+        shock = np.exp(self.demand_shock) * goods_market.rate_factor(
+            self.policy_rate, g.inflation, p.central_bank.neutral_rate, gm.rate_sensitivity)
         hh_plan = goods_market.household_demand(w.income, w.savings, gm.mpc_income, gm.mpc_wealth) * shock[w.jurisdiction]
         hh_plan = np.minimum(hh_plan, np.maximum(w.savings, 0.0))
         t_plan = np.minimum((1 - p.talent.saving_rate) * self.talent_net_pay + gm.mpc_wealth * np.maximum(t.liquid, 0),
@@ -949,7 +967,9 @@ class WhooshModel(mesa.Model):
         gm, fin = p.goods, p.finance
         j = f.jurisdiction
         unit_cost = self._unit_cost()
-        target = goods_market.target_price(unit_cost, gm.markup) / self.sector_productivity
+        capacity_value = f.price * self._capacity()
+        pressure = np.divide(self.firm_demand, capacity_value, out=np.ones(len(f)), where=capacity_value > 0)
+        target = goods_market.target_price(unit_cost, gm.markup, pressure, gm.demand_pricing) / self.sector_productivity
         f.price[:] = np.where(f.alive, goods_market.adjust_price(f.price, target, gm.price_adjustment), f.price)
         f.expected_sales[:] = np.where(f.alive, f.expected_sales + gm.expectation_speed * (self.firm_demand + self.vendor_revenue - f.expected_sales), 0.0)
         f.tasks[:] = np.where(f.alive, f.expected_sales / np.maximum(f.price * self.sector_productivity, 1e-12), 0.0)

@@ -11,6 +11,11 @@ def household_demand(disposable_income, savings, mpc_income: float, mpc_wealth: 
     return np.minimum(plan, np.maximum(disposable_income, 0.0) + np.maximum(savings, 0.0))
 
 
+def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float):
+    """Spending multiplier from the real policy rate: above neutral, households spend less (IS curve)."""
+    return np.exp(-sensitivity * (policy_rate - inflation - neutral_rate))
+
+
 def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
     """Spread each market's nominal budget over its firms by capacity and relative price.
 
@@ -34,8 +39,16 @@ def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
     return np.where(inside & (total[m] > 0), budget[m] * weight / np.maximum(total[m], 1e-12), 0.0)
 
 
-def target_price(unit_cost, markup: float):
-    return unit_cost * (1.0 + markup)
+def target_price(unit_cost, markup: float, pressure=1.0, demand_pricing: float = 0.0):
+    """Cost plus markup, raised when demand exceeds capacity and cut when it falls short.
+
+    Args:
+        unit_cost: cost per unit of output.
+        markup: target markup over cost.
+        pressure: demand / capacity at current prices (1 = balanced).
+        demand_pricing: elasticity of the price to that pressure (bounded to ±25%).
+    """
+    return unit_cost * (1.0 + markup) * np.clip(np.power(np.maximum(pressure, 1e-6), demand_pricing), 0.8, 1.25)
 
 
 def adjust_price(price, target, speed: float):

@@ -16,6 +16,16 @@ def matches(job_seekers, vacancies, efficiency: float, elasticity: float):
     return np.minimum(m, np.minimum(u, v))
 
 
+def normal_tightness(natural_unemployment, separation_rate: float, efficiency: float, elasticity: float):
+    """Vacancies per job seeker at which flows keep unemployment at its natural rate.
+
+    In a steady state hires equal separations, f·u* = s·(1 − u*), and the job-finding rate of
+    the matching function is f = A·θ^(1−α); solving for θ gives the normal tightness.
+    """
+    finding = separation_rate * (1.0 - natural_unemployment) / np.maximum(natural_unemployment, 1e-6)
+    return np.power(np.minimum(finding, 0.99) / efficiency, 1.0 / (1.0 - elasticity))
+
+
 def update_wages(wage, tightness, normal_tightness, up: float, down: float, inflation_monthly):
     """Wages rise with tightness above normal and fall, slowly, with slack (downward stickiness).
 
@@ -24,16 +34,27 @@ def update_wages(wage, tightness, normal_tightness, up: float, down: float, infl
         tightness: vacancies / job seekers per market.
         normal_tightness: tightness at which wages only follow inflation.
         up, down: response per unit of log tightness gap above / below normal.
-        inflation_monthly: monthly price inflation the wage is indexed to (never below 0).
+        inflation_monthly: expected monthly inflation built into wages (cuts stay capped by ``down``).
     """
     gap = np.log(np.maximum(tightness, 1e-6)) - np.log(np.maximum(normal_tightness, 1e-6))
     change = np.where(gap > 0, up * gap, down * gap)
     change = np.clip(change, -0.05, 0.05)
-    return wage * (1.0 + change) * (1.0 + np.maximum(inflation_monthly, 0.0))
+    return wage * (1.0 + change) * (1.0 + inflation_monthly)
 
 
-def layoff_probability(employed, demanded, slack: float = 0.02):
-    """Probability each worker of a firm-skill cell is laid off: the excess over demand plus slack."""
+def skill_needs(base_need, relative_wage, substitution: float):
+    """Skill shares of a firm's tasks after substitution away from skills whose wages rose most.
+
+    need_k ∝ base_k · (w_k / w̄)^(−σ), where w_k is the wage relative to its starting level and
+    w̄ the base-weighted mean of those relatives (only relative wages matter).
+    """
+    mean = (base_need * relative_wage).sum(axis=-1, keepdims=True)
+    shifted = base_need * np.power(relative_wage / np.maximum(mean, 1e-12), -substitution)
+    return shifted / np.maximum(shifted.sum(axis=-1, keepdims=True), 1e-12)
+
+
+def layoff_probability(employed, demanded, slack: float):
+    """Probability each worker of a firm-skill cell is laid off: the share employed above demand plus ``slack``."""
     excess = employed - demanded * (1.0 + slack)
     return np.where((employed > 0) & (excess > 0), excess / np.maximum(employed, 1e-12), 0.0)
 

@@ -47,7 +47,7 @@ def check_month(value: str) -> str:
 class Strict(BaseModel):
     """Base for every node of the tree: unknown keys are errors, assignments are validated."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True)
 
 
 # --------------------------------------------------------------------------- levers
@@ -301,17 +301,23 @@ class Population(Strict):
 class Technology(Strict):
     """The technology path: humanoid and AI capability rising, robot prices falling."""
 
-    humanoid_capability_start: float = param(0.05, 0.0, 1.0, "share of robot tasks", "assumption", "humanoid capability at start")
-    humanoid_midpoint: str = Field("2029-01", description="month humanoid capability reaches half its ceiling",
+    humanoid_capability_start: float = param(0.05, 0.0, 1.0, "share of mature capability", "assumption", "humanoid capability at start, relative to its ceiling")
+    humanoid_midpoint: str = Field("2032-01", description="month humanoid capability reaches half its ceiling",
                                    json_schema_extra={"unit": "month", "source": "assumption (industry roadmaps)"})
-    humanoid_speed: float = param(0.06, 0.0, 1.0, "per month", "assumption", "logistic steepness of humanoid capability")
-    ai_capability_start: float = param(0.15, 0.0, 1.0, "share of AI tasks", "assumption", "AI capability at start")
+    humanoid_speed: float = param(0.04, 0.0, 1.0, "per month", "assumption", "logistic steepness of humanoid capability")
+    humanoid_ceiling: float = param(0.5, 0.0, 1.0, "share of exposed tasks", "Acemoglu 2024 (share of exposed tasks profitably automated)",
+                                    "share of robot-exposed tasks mature humanoids can do")
+    ai_capability_start: float = param(0.15, 0.0, 1.0, "share of mature capability", "assumption", "AI capability at start, relative to its ceiling")
     ai_midpoint: str = Field("2028-01", description="month AI capability reaches half its ceiling",
                              json_schema_extra={"unit": "month", "source": "assumption"})
     ai_speed: float = param(0.05, 0.0, 1.0, "per month", "assumption", "logistic steepness of AI capability")
+    ai_ceiling: float = param(0.35, 0.0, 1.0, "share of exposed tasks", "Acemoglu 2024; Svanberg et al. 2024 (23% cost-effective)",
+                              "share of AI-exposed tasks mature AI services can do")
+    _months = field_validator("humanoid_midpoint", "ai_midpoint")(classmethod(lambda cls, v: check_month(v)))
+
     robot_price: float = param(2.4, 0.05, 50.0, "k$/month per robot-task", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
                                "monthly cost of a robot doing one worker's tasks at start")
-    robot_price_decline: float = param(0.15, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
+    robot_price_decline: float = param(0.10, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
     ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one worker's tasks")
     ai_price_decline: float = param(0.25, 0.0, 0.9, "per year", "Epoch AI price trends", "annual rate AI-service prices fall")
     electricity_share_ai: float = param(0.6, 0.0, 1.0, "share", "seed essay 2 ('sixty percent of the cost of a token')", "share of AI-service cost that is electricity")
@@ -324,10 +330,15 @@ class Labour(Strict):
 
     matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
-    separation_rate: float = param(0.02, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
-    wage_up: float = param(0.02, 0.0, 0.5, "per month per unit tightness", "assumption", "wage rise per unit excess tightness")
+    separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
+    wage_up: float = param(0.006, 0.0, 0.5, "per month per unit tightness", "assumption", "wage rise per unit excess tightness")
     wage_down: float = param(0.002, 0.0, 0.5, "per month per unit slack", "Bewley 1999 (downward rigidity)", "wage cut per unit slack; small = sticky")
-    cross_skill_search: float = param(0.25, 0.0, 1.0, "share", "assumption", "share of unemployed who also search one skill down")
+    hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",
+                            "staff a firm keeps above its needs before it lays anyone off")
+    inflation_indexation: float = param(0.5, 0.0, 1.0, "weight", "Blanchard & Gali 2007 (anchored expectations)",
+                                        "weight of past inflation (vs the central bank's target) in the inflation wages build in")
+    skill_substitution: float = param(1.0, 0.0, 5.0, "elasticity", "Katz & Murphy 1992 (≈1.4 between skill groups)",
+                                      "how firms shift task shares between skills as relative wages move")
 
 
 class Goods(Strict):
@@ -335,8 +346,12 @@ class Goods(Strict):
 
     mpc_income: float = param(0.85, 0.0, 1.0, "share", "Carroll et al. 2017", "marginal propensity to consume out of disposable income")
     mpc_wealth: float = param(0.01, 0.0, 0.2, "per month", "Carroll et al. 2017", "monthly propensity to consume out of savings")
+    rate_sensitivity: float = param(1.5, 0.0, 10.0, "semi-elasticity", "Euler-equation IS curve (Gali 2015, σ≈1–2)",
+                                    "fall in spending per unit of real policy rate above neutral")
     price_elasticity: float = param(2.0, 0.1, 10.0, "elasticity", "Broda & Weinstein 2006", "elasticity of a firm's market share to its relative price")
     markup: float = param(0.15, 0.0, 2.0, "share over unit cost", "De Loecker et al. 2020", "target markup")
+    demand_pricing: float = param(0.5, 0.0, 3.0, "elasticity", "Assenza et al. 2015 (CATS price rule); assumption",
+                                  "how much firms raise prices over cost when demand exceeds what they can make")
     price_adjustment: float = param(0.1, 0.0, 1.0, "share per month", "Nakamura & Steinsson 2008", "share of the gap to target price closed each month")
     expectation_speed: float = param(0.3, 0.0, 1.0, "share per month", "assumption", "speed firms update expected sales")
     demand_noise: float = param(0.01, 0.0, 0.3, "std per month", "assumption", "aggregate demand shock per jurisdiction (drives the cycle)")
@@ -413,14 +428,14 @@ class TalentBehaviour(Strict):
     beta_agglomeration: float = param(0.4, 0.0, 10.0, "utils per log share", "Moretti 2021", "weight on the log share of talent already there")
     beta_congestion: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "penalty per unit of haven intake relative to capacity")
     beta_cost: float = param(6.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on exit cost as a share of wealth")
-    home_bias: float = param(3.0, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
-    stay_bias: float = param(2.5, 0.0, 20.0, "utils", "assumption", "utility of not moving at all (inertia)")
+    home_bias: float = param(2.0, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
+    stay_bias: float = param(2.0, 0.0, 20.0, "utils", "assumption", "utility of not moving at all (inertia)")
     moving_cost: float = param(0.03, 0.0, 1.0, "share of wealth", "assumption", "cost of moving, as a share of wealth")
     anticipation_horizon: int = param(24, 1, 120, "months", "assumption", "horizon over which talent weighs future exit costs")
     lockin_populism: float = param(4.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)", "perceived lock-in chance per unit of populism")
     lockin_outflow: float = param(60.0, 0.0, 1000.0, "logit per monthly share", "assumption", "perceived lock-in chance per unit monthly talent outflow")
     lockin_base: float = param(-4.0, -20.0, 5.0, "logit", "assumption", "logit of lock-in chance in calm times")
-    beta_anticipation: float = param(8.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on the exit cost avoided by leaving now")
+    beta_anticipation: float = param(12.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on the exit cost avoided by leaving now")
     wealth_months: float = param(36.0, 1.0, 600.0, "months of pay", "assumption", "liquid wealth at start")
     illiquid_months: float = param(60.0, 0.0, 600.0, "months of pay", "assumption (equity in employers)", "illiquid wealth at start")
     saving_rate: float = param(0.35, 0.0, 1.0, "share", "assumption", "share of after-tax pay saved")
@@ -431,8 +446,8 @@ class GovernmentBehaviour(Strict):
 
     lockin_response: bool = Field(False, description="tighten capital controls when talent outflow passes a threshold",
                                   json_schema_extra={"unit": "flag", "source": "seed essay 1 ('lock them in')"})
-    lockin_threshold: float = param(0.002, 0.0, 1.0, "share per month", "assumption", "monthly talent outflow share that triggers tightening")
-    lockin_step: float = param(0.1, 0.0, 1.0, "stringency per month", "assumption", "tightening per month above the threshold")
+    lockin_threshold: float = param(0.006, 0.0, 1.0, "share per month", "assumption", "monthly talent outflow share that triggers tightening")
+    lockin_step: float = param(0.05, 0.0, 1.0, "stringency per month", "assumption", "tightening per month above the threshold")
     populist_response: bool = Field(False, description="populism raises CBDC surveillance and the robot tax",
                                     json_schema_extra={"unit": "flag", "source": "seed essays 1 and 2"})
     populist_threshold: float = param(0.3, 0.0, 1.0, "populism", "assumption", "populism above which the response starts")
