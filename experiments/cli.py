@@ -1,0 +1,257 @@
+"""The ``whoosh`` command line: list scenarios and run one.
+
+Bad input ends with one line ``error: <message>`` on stderr and exit status 2, before any
+output is created.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import math
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from experiments.scenarios import ParameterError, list_scenarios, resolve_parameters
+
+RUN_FILES = {"metrics.parquet", "run.json"}
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+LABELS: dict[str, tuple[str, str]] = {
+    "peak_unemployment": ("Peak unemployment", "pct1"),
+    "peak_unemployment_date": ("Peak unemployment month", "text"),
+    "final_unemployment": ("Final unemployment", "pct1"),
+    "talent_offshore_share_final": ("{home} AI talent living abroad, end", "pct1"),
+    "half_outflow_date": ("Half the talent outflow gone by", "text"),
+    "capital_flight_stock": ("Capital flight stock", "usd_bn"),
+    "policy_rate_final": ("Policy rate, end", "pct2"),
+    "policy_rate_min": ("Policy rate, minimum", "pct2"),
+}
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class BadInput(typer.TyperException):
+    """Input the user must fix; exits with status 2."""
+
+    exit_code = 2
+
+
+class OneLineErrors(TyperGroup):
+    """Reports every usage error as one ``error:`` line on stderr instead of a usage panel."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:
+            if type(exc).__name__ != "NoArgsIsHelpError":  # its help text is already printed
+                print_error(exc.format_message())
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            print_error("aborted")
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+app = typer.Typer(
+    cls=OneLineErrors,
+    help="Big Whoosh: an agent-based model of AI, robots, unemployment and the flight of AI talent.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def print_error(message: str) -> None:
+    """Print one ``error:`` line to stderr, never wrapped."""
+    line = " ".join(message.split())
+    err_console.print(Text.assemble(("error: ", "bold red"), line), soft_wrap=True, markup=False, highlight=False)
+
+
+def integer_from(minimum: int) -> Callable[[str], int]:
+    """A parser for integer options of at least ``minimum``."""
+
+    def parse(value: str | int) -> int:
+        text = str(value).strip()
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise typer.BadParameter(f"value {text!r} is not an integer; allowed an integer of {minimum} or more")
+        if int(text) < minimum:
+            raise typer.BadParameter(f"value {text} is out of range; allowed an integer of {minimum} or more")
+        return int(text)
+
+    return parse
+
+
+@app.command()
+def scenarios() -> None:
+    """List the shipped scenarios."""
+    try:
+        rows = list_scenarios()
+    except ParameterError as exc:
+        raise BadInput(str(exc)) from None
+    table = Table(title="Scenarios", show_lines=True)
+    table.add_column("name", style="bold cyan", no_wrap=True)
+    table.add_column("description")
+    for name, description in rows:
+        table.add_row(name, description)
+    console.print(table)
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Option("--scenario", "-s", metavar="NAME", help="scenario name (see `whoosh scenarios`)")],
+    steps: Annotated[int, typer.Option(parser=integer_from(1), metavar="INTEGER", help="months to simulate")] = 120,
+    seed: Annotated[int, typer.Option(parser=integer_from(0), metavar="INTEGER", help="random seed")] = 0,
+    scale: Annotated[str | None, typer.Option(metavar="FLOAT", help="agent-count multiplier (sets population.scale)")] = None,
+    sets: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="override a parameter: key=value (repeatable)")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="output directory (default: runs/<scenario>-seed<seed>)")] = None,
+) -> None:
+    """Run one scenario; write DIR/metrics.parquet and DIR/run.json."""
+    overrides = [*(sets or []), *([f"population.scale={scale}"] if scale is not None else [])]
+    try:
+        params = resolve_parameters(scenario, overrides)
+    except ParameterError as exc:
+        raise BadInput(str(exc)) from None
+    out = out if out is not None else Path("runs") / f"{scenario}-seed{seed}"
+    check_out_dir(out)
+
+    from model.economy import WhooshModel  # imported late: `whoosh scenarios` and bad input stay fast
+    from model.metrics import headline
+
+    started = time.perf_counter()
+    model = WhooshModel(parameters=params, seed=seed)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+    )
+    with progress:
+        for _ in progress.track(range(steps), description=f"{scenario} seed {seed}"):
+            model.step()
+    frame = model.metrics_frame()
+    summary = {key: plain(value) for key, value in headline(frame, params).items()}
+    wall_time = time.perf_counter() - started
+
+    console.print(headline_table(summary, params.home, title=f"{scenario}, seed {seed}, {steps} months from {params.start}"))
+    record = {
+        "scenario": scenario,
+        "sets": overrides,
+        "seed": seed,
+        "steps": steps,
+        "parameters": params.model_dump(mode="json"),
+        "headline": summary,
+        "version": package_version(),
+        "git_commit": git_commit(),
+        "wall_time_s": round(wall_time, 3),
+    }
+    write_run(out, frame, record)
+    console.print(f"wrote {out}/metrics.parquet and {out}/run.json", markup=False, highlight=False)
+
+
+def check_out_dir(out: Path) -> None:
+    """Refuse an output path that is a file, sits under a file, or is a directory other than a previous run."""
+    if out.is_file():
+        raise BadInput(f"--out: {out} is a file; allowed a directory path")
+    if out.is_dir() and not set(os.listdir(out)) <= RUN_FILES:
+        raise BadInput(f"--out: {out} exists and is not a previous run; allowed a new path or a run directory")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir() or not os.access(parent, os.W_OK):
+                raise BadInput(f"--out: {parent} is not a writable directory; allowed a path under one")
+            return
+
+
+def write_run(out: Path, frame: Any, record: dict[str, Any]) -> None:
+    """Write the run into a temporary sibling directory, then move it into place (replacing a previous run)."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    token = secrets.token_hex(4)
+    staging = out.with_name(f".{out.name}.{token}.tmp")
+    previous = out.with_name(f".{out.name}.{token}.old")
+    staging.mkdir()
+    try:
+        frame.to_parquet(staging / "metrics.parquet", engine="pyarrow", index=False)
+        (staging / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        if out.exists():
+            out.rename(previous)
+        staging.rename(out)
+    except BaseException:
+        if previous.exists() and not out.exists():
+            previous.rename(out)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(previous, ignore_errors=True)
+
+
+def headline_table(summary: dict[str, Any], home: str, title: str) -> Table:
+    """The headline results as a two-column table."""
+    table = Table(title=title)
+    table.add_column("result")
+    table.add_column("value", justify="right", style="bold")
+    for key, value in summary.items():
+        label, style = LABELS.get(key, (key, "text"))
+        table.add_row(label.format(home=home), format_value(value, style))
+    return table
+
+
+def format_value(value: Any, style: str) -> str:
+    """A headline value for display; missing values as a dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if style == "pct1":
+        return f"{value:.1%}"
+    if style == "pct2":
+        return f"{value:.2%}"
+    if style == "usd_bn":
+        return f"${value * 1e3 / 1e9:,.1f}bn"
+    if isinstance(value, float):
+        return f"{value:,.4g}"
+    return str(value)
+
+
+def plain(value: Any) -> Any:
+    """A JSON-ready scalar: numpy scalars unwrapped, NaN and infinities as None."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def package_version() -> str | None:
+    """The installed bigwhoosh version."""
+    try:
+        return importlib.metadata.version("bigwhoosh")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def git_commit() -> str | None:
+    """HEAD of the git repository holding this package, or None outside one."""
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "HEAD"],
+            cwd=PACKAGE_ROOT, capture_output=True, text=True, timeout=10, check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    lines = result.stdout.splitlines()
+    if len(lines) != 2 or Path(lines[0]).resolve() != PACKAGE_ROOT:
+        return None
+    return lines[1]
