@@ -103,7 +103,6 @@ def run_small(out: Path, *extra: str):
 
 
 def test_run_writes_metrics_and_provenance(tmp_path):
-    pytest.importorskip("model.economy")
     out = tmp_path / "runs" / "small"
     result = run_small(out, "--set", "talent.home_bias=2.5")
     assert result.exit_code == 0, result.stderr
@@ -122,7 +121,6 @@ def test_run_writes_metrics_and_provenance(tmp_path):
 
 
 def test_rerun_replaces_a_previous_run_and_same_seed_gives_same_metrics(tmp_path):
-    pytest.importorskip("model.economy")
     out = tmp_path / "run"
     assert run_small(out).exit_code == 0
     first = pd.read_parquet(out / "metrics.parquet")
