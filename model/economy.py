@@ -517,8 +517,13 @@ class WhooshModel(mesa.Model):
         gov_plan = self.real_purchases * g.price_index
         hh_total = self._bincount(w.jurisdiction, hh_plan * w.weight)
         t_total = self._bincount(t.location, t_plan * t.weight)
-        budget = (hh_total + t_total + gov_plan)[:, None] * st.budget
         market = f.jurisdiction.astype(np.int64) * S + f.sector
+        weight = np.where(f.alive, f.expected_sales, 0.0)
+        sector_price = np.divide(np.bincount(market, weights=weight * f.price / self.price0, minlength=J * S),
+                                 np.bincount(market, weights=weight, minlength=J * S),
+                                 out=np.ones(J * S), where=np.bincount(market, weights=weight, minlength=J * S) > 0)
+        shares = goods_market.sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
+        budget = (hh_total + t_total + gov_plan)[:, None] * shares
         market = np.where(f.alive, market, -1)
         capacity = self._capacity()
         demand = goods_market.spread_demand(budget.ravel(), market, capacity, f.price, gm.price_elasticity)
@@ -831,13 +836,19 @@ class WhooshModel(mesa.Model):
                                              self.lockin_prob())
 
     def _haven_pull(self, origin: np.ndarray) -> np.ndarray:
-        """(n, J) where money leaving each origin goes: havens (or every other place) by amenity and safety."""
+        """(n, J) where money leaving each origin goes, by amenity and safety.
+
+        Havens other than the origin; where the origin is the only haven (or there are none), every
+        other jurisdiction.
+        """
         st = self.structure
-        pull = (st.amenity + st.safety) * (st.haven if st.haven.any() else np.ones(self.n_j))
-        shares = np.repeat(pull[None, :], len(origin), axis=0)
-        shares[np.arange(len(origin)), origin] = 0.0
-        total = shares.sum(axis=1, keepdims=True)
-        return np.divide(shares, total, out=np.zeros_like(shares), where=total > 0)
+        attraction = st.amenity + st.safety
+        others = np.ones((len(origin), self.n_j), dtype=bool)
+        others[np.arange(len(origin)), origin] = False
+        havens = others & st.haven[None, :]
+        allowed = np.where(havens.any(axis=1, keepdims=True), havens, others)
+        shares = allowed * attraction[None, :]
+        return shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)
 
     def lockin_prob(self) -> np.ndarray:
         tb, g = self.p.talent, self.gov

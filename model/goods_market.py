@@ -16,6 +16,16 @@ def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float)
     return np.exp(-sensitivity * (policy_rate - inflation - neutral_rate))
 
 
+def sector_budget_shares(base_shares, relative_price, elasticity: float):
+    """Budget shares over sectors (CES): b_s ∝ b0_s · (P_s / P0_s)^(1−η).
+
+    With η < 1 demand is price-inelastic: a sector whose price falls (say, by automation) gets a
+    smaller share of spending.
+    """
+    shares = base_shares * np.power(np.maximum(relative_price, 1e-9), 1.0 - elasticity)
+    return shares / np.maximum(shares.sum(axis=-1, keepdims=True), 1e-12)
+
+
 def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
     """Spread each market's nominal budget over its firms by capacity and relative price.
 

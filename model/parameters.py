@@ -348,6 +348,8 @@ class Goods(Strict):
     mpc_wealth: float = param(0.01, 0.0, 0.2, "per month", "Carroll et al. 2017", "monthly propensity to consume out of savings")
     rate_sensitivity: float = param(1.5, 0.0, 10.0, "semi-elasticity", "Euler-equation IS curve (Gali 2015, σ≈1–2)",
                                     "fall in spending per unit of real policy rate above neutral")
+    sector_elasticity: float = param(0.5, 0.0, 3.0, "elasticity", "Herrendorf, Rogerson & Valentinyi 2013 (< 1)",
+                                     "substitution between sectors: below 1, spending shifts toward sectors whose prices fall least")
     price_elasticity: float = param(2.0, 0.1, 10.0, "elasticity", "Broda & Weinstein 2006", "elasticity of a firm's market share to its relative price")
     markup: float = param(0.15, 0.0, 2.0, "share over unit cost", "De Loecker et al. 2020", "target markup")
     demand_pricing: float = param(0.5, 0.0, 3.0, "elasticity", "Assenza et al. 2015 (CATS price rule); assumption",

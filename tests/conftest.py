@@ -1,0 +1,27 @@
+"""Shared helpers: build and run small models."""
+
+from __future__ import annotations
+
+import pytest
+
+from experiments.scenarios import resolve_parameters
+from model.economy import WhooshModel
+
+
+def build(scenario: str = "baseline", sets: list[str] | None = None, seed: int = 0, scale: float = 0.3) -> WhooshModel:
+    """A model of ``scenario`` at a small scale, with ``--set``-style overrides."""
+    return WhooshModel(resolve_parameters(scenario, [*(sets or []), f"population.scale={scale}"]), seed=seed)
+
+
+def run_frame(scenario: str = "baseline", sets: list[str] | None = None, seed: int = 0, steps: int = 120,
+              scale: float = 0.3):
+    """Metrics frame of a run."""
+    model = build(scenario, sets, seed, scale)
+    for _ in range(steps):
+        model.step()
+    return model.metrics_frame()
+
+
+@pytest.fixture
+def small_model() -> WhooshModel:
+    return build(seed=7)

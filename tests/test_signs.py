@@ -1,0 +1,76 @@
+"""Mechanism signs at the level of whole runs, averaged over seeds (DESIGN §6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.conftest import run_frame
+
+SEEDS = range(5)
+ALL = ["US", "China", "EU", "Singapore", "UAE", "Switzerland"]
+
+
+def mean_over_seeds(scenario, sets, column, rows=slice(None), steps=120, scale=0.3, reduce=np.mean):
+    return float(np.mean([reduce(run_frame(scenario, sets, seed, steps, scale)[column].to_numpy()[rows]) for seed in SEEDS]))
+
+
+def every(key: str, value) -> list[str]:
+    return [f"jurisdictions.{j}.{key}={value}" for j in ALL]
+
+
+@pytest.mark.slow
+def test_robot_tax_means_fewer_robots_and_less_unemployment_in_a_robot_wave():
+    wave = slice(24, 72)  # 2027-01 .. 2030-12: humanoids spread (robot-wave midpoint 2027-07); later both saturate
+    untaxed = every("robot_tax", 0.0)
+    taxed = every("robot_tax", 2.0)
+    robots = [mean_over_seeds("robot-wave", s, "robots_per_1000", wave) for s in (untaxed, taxed)]
+    unemployment = [mean_over_seeds("robot-wave", s, "unemployment", wave) for s in (untaxed, taxed)]
+    assert robots[1] < robots[0]
+    assert unemployment[1] < unemployment[0]
+
+
+@pytest.mark.slow
+def test_higher_haven_tax_means_less_talent_moves_there():
+    low = ["jurisdictions.Singapore.expat_tax=0.05", "jurisdictions.Singapore.top_income_tax=0.05"]
+    high = ["jurisdictions.Singapore.expat_tax=0.6", "jurisdictions.Singapore.top_income_tax=0.6"]
+    arrivals = [mean_over_seeds("big-whoosh", s, "talent_Singapore", slice(-1, None)) for s in (low, high)]
+    assert arrivals[1] < arrivals[0]
+
+
+@pytest.mark.slow
+def test_higher_exit_cost_means_less_flight_once_it_binds():
+    # the same controls from 2026-01, unannounced; only their bite (exit tax, trapped wealth) differs
+    mild = ["jurisdictions.US.capital_controls=[{at=\"2026-01\", value=0.1}]"]
+    harsh = ["jurisdictions.US.capital_controls=[{at=\"2026-01\", value=0.9}]"]
+    after = slice(13, None)
+    outflow = [mean_over_seeds("big-whoosh", s + ["government.lockin_response=false"], "talent_outflow", after, reduce=np.sum)
+               for s in (mild, harsh)]
+    assert outflow[1] < outflow[0]
+
+
+@pytest.mark.slow
+def test_announced_controls_make_talent_leave_earlier():
+    change = "jurisdictions.US.capital_controls=[{{at=\"2028-01\", value=0.9, announce_months={}}}]"
+    before = slice(0, 36)  # 2025-01 .. 2027-12, before the controls bind
+    fixed = ["government.lockin_response=false"]
+    unannounced = mean_over_seeds("baseline", [change.format(0), *fixed], "talent_outflow", before, reduce=np.sum)
+    announced = mean_over_seeds("baseline", [change.format(24), *fixed], "talent_outflow", before, reduce=np.sum)
+    assert announced > unannounced
+
+
+@pytest.mark.slow
+def test_higher_unemployment_means_lower_policy_rate():
+    calm = mean_over_seeds("baseline", [], "policy_rate", slice(48, None))
+    wave = mean_over_seeds("robot-wave", every("robot_tax", -0.5), "policy_rate", slice(48, None))
+    calm_u = mean_over_seeds("baseline", [], "unemployment", slice(48, None))
+    wave_u = mean_over_seeds("robot-wave", every("robot_tax", -0.5), "unemployment", slice(48, None))
+    assert wave_u > calm_u
+    assert wave < calm
+
+
+@pytest.mark.slow
+def test_lower_carry_tax_means_more_capital_steered_by_venture():
+    low = mean_over_seeds("baseline", every("carry_tax", 0.0), "capital_share_venture", slice(-12, None))
+    high = mean_over_seeds("baseline", every("carry_tax", 0.6), "capital_share_venture", slice(-12, None))
+    assert low > high
