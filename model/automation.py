@@ -7,15 +7,14 @@ from scipy.special import ndtr
 
 
 def logistic_path(start_value: float, midpoint_step: float, speed: float, steps: np.ndarray) -> np.ndarray:
-    """Capability in [0, 1] rising logistically through ``midpoint_step``, anchored at ``start_value`` at step 0.
+    """Capability in [0, 1] rising logistically through ``midpoint_step``, equal to ``start_value`` at step 0.
 
-    The curve is a logistic in time whose floor is set so that it equals ``start_value`` at step 0.
+    The standard logistic is rescaled so that it starts at ``start_value`` and still tends to 1.
     """
     raw = 1.0 / (1.0 + np.exp(-speed * (steps - midpoint_step)))
     raw0 = 1.0 / (1.0 + np.exp(speed * midpoint_step))
-    floor = min(start_value, raw0)
-    lifted = floor + (1.0 - floor) * (raw - raw0) / (1.0 - raw0)
-    return np.clip(np.maximum(lifted, start_value), 0.0, 1.0)
+    lifted = start_value + (1.0 - start_value) * (raw - raw0) / max(1.0 - raw0, 1e-12)
+    return np.clip(lifted, 0.0, 1.0)
 
 
 def automation_target(feasible_share, task_wage, automation_cost, dispersion: float):

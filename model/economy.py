@@ -161,8 +161,8 @@ class WhooshModel(mesa.Model):
         wage_bill = np.bincount(w.jurisdiction, weights=gross * w.weight, minlength=J)
         mix = allocator_mix(p)
         self.venture_base = mix[:, VENTURE].copy()
-        self.reference_carry_tax = self.gov.carry_tax.copy()
-        self.venture_share = self.venture_base.copy()
+        self.venture_share = finance.venture_share_target(self.venture_base, self.gov.carry_tax, st.top_tax,
+                                                          p.finance.reference_carry_advantage, p.finance.venture_carry_elasticity)
         for j in range(J):
             rows = np.flatnonzero(a.jurisdiction == j)
             kinds = a.kind[rows]
@@ -178,6 +178,10 @@ class WhooshModel(mesa.Model):
         total_stake = a.stakes.sum(axis=0)
         a.stakes *= np.divide(f.capital, total_stake, out=np.zeros_like(total_stake), where=total_stake > 0)[None, :]
         f.owner[:] = np.where(total_stake > 0, np.argmax(a.stakes, axis=0), -1)
+        assets = a.cash + a.invested
+        self.venture_asset_share0 = np.divide(self._bincount(a.jurisdiction, assets * (a.kind == VENTURE)),
+                                              self._bincount(a.jurisdiction, assets), out=np.zeros(J),
+                                              where=self._bincount(a.jurisdiction, assets) > 0)
         self.next_review = p.finance.tournament_review_months
 
         # government: debt from the parameters; purchases set the initial primary deficit
@@ -696,7 +700,7 @@ class WhooshModel(mesa.Model):
         invest = np.minimum(fin.invest_share * saving, np.maximum(w.savings, 0.0))
         w.savings -= invest
         inflow = self._bincount(w.jurisdiction, invest * w.weight)
-        target = finance.venture_share_target(self.venture_base, g.carry_tax, self.reference_carry_tax,
+        target = finance.venture_share_target(self.venture_base, g.carry_tax, st.top_tax, fin.reference_carry_advantage,
                                               fin.venture_carry_elasticity)
         self.venture_share += fin.venture_share_speed * (target - self.venture_share)
         mix = allocator_mix(p)
@@ -714,6 +718,7 @@ class WhooshModel(mesa.Model):
                       / np.maximum(inflow[w.jurisdiction], 1e-12)) / np.maximum(w.weight, 1e-12)
         a.cash += got
         self.ledger.transfer_by_jurisdiction("households", "allocators", got_j)
+        self._recommit_to_venture()
 
         # tournament reviews: scale the best, defund the rest
         if step + 1 >= self.next_review:
@@ -742,6 +747,30 @@ class WhooshModel(mesa.Model):
             f.cash += alloc
             f.capital += alloc
             self.ledger.transfer("allocators", aj[r], "firms", f.jurisdiction, alloc)
+
+    def _recommit_to_venture(self) -> None:
+        """Investors move uninvested cash between venture and other allocators toward venture's target share.
+
+        The target share of each jurisdiction's allocator assets is the starting share scaled by how far
+        the carry's tax advantage has moved venture's pull (``venture_share`` / its base).
+        """
+        a, speed = self.allocators, self.p.finance.venture_share_speed
+        aj = a.jurisdiction
+        assets = a.cash + a.invested
+        venture = a.kind == VENTURE
+        total = self._bincount(aj, assets)
+        actual = np.divide(self._bincount(aj, assets * venture), total, out=np.zeros(self.n_j), where=total > 0)
+        pull = np.divide(self.venture_share, self.venture_base, out=np.ones(self.n_j), where=self.venture_base > 0)
+        gap = speed * (np.clip(self.venture_asset_share0 * pull, 0.0, 0.95) - actual) * total
+        for givers, takers, amount in ((~venture, venture, np.maximum(gap, 0.0)), (venture, ~venture, np.maximum(-gap, 0.0))):
+            available = self._bincount(aj, np.maximum(a.cash, 0.0) * givers)
+            moved = np.minimum(amount, available)
+            give = np.divide(moved, available, out=np.zeros(self.n_j), where=available > 0)[aj] * np.maximum(a.cash, 0.0) * givers
+            n_takers = self._bincount(aj, takers.astype(float))
+            take = np.divide(moved, n_takers, out=np.zeros(self.n_j), where=n_takers > 0)[aj] * takers
+            moved_ok = n_takers > 0
+            a.cash -= give * moved_ok[aj]
+            a.cash += take
 
     # 9 ------------------------------------------------------------------
     def _entry_and_exit(self, step: int) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def venture_share_target(base_share, carry_tax, reference_carry_tax, elasticity: float):
-    """Venture's share of new money: rises with GPs' after-tax carry relative to the reference.
+def venture_share_target(base_share, carry_tax, income_tax, reference_advantage: float, elasticity: float):
+    """Venture's share of new money: rises with the tax advantage of carry over ordinary income.
 
-    Lower carry tax → fee-driven funds enter → they steer more of the capital.
+    The advantage is (1 − carry tax) / (1 − income tax); at ``reference_advantage`` the share is the
+    observed ``base_share``. A bigger loophole draws fee-driven funds in, and they steer more capital.
     """
-    ratio = (1.0 - carry_tax) / np.maximum(1.0 - reference_carry_tax, 1e-9)
-    return np.clip(base_share * np.power(ratio, elasticity), 0.0, 0.95)
+    advantage = (1.0 - carry_tax) / np.maximum(1.0 - income_tax, 1e-9)
+    return np.clip(base_share * np.power(advantage / reference_advantage, elasticity), 0.0, 0.95)
 
 
 def management_fee(assets, annual_fee: float):

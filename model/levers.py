@@ -53,6 +53,7 @@ class LeverSchedules:
 
         Unannounced future changes are invisible; announced ones count from their effective month.
         """
+        step = min(step, self.months - 1)
         hi = min(step + horizon, self.months - 1)
         window = self.values[name][step : hi + 1]
         known = self.announced_at[name][step : hi + 1] <= step

@@ -384,6 +384,8 @@ class Finance(Strict):
     carry: float = param(0.20, 0.0, 0.5, "share of gains", "'two and twenty'", "venture carried interest over the hurdle")
     hurdle: float = param(0.08, 0.0, 0.3, "annual", "ILPA", "hurdle rate for carry")
     venture_carry_elasticity: float = param(1.5, 0.0, 10.0, "elasticity", "assumption (seed essay 2)", "response of venture's share of new money to GPs' after-tax carry")
+    reference_carry_advantage: float = param(1.45, 1.0, 10.0, "ratio", "US 2025: (1 − 0.20) / (1 − 0.45)",
+                                             "after-tax carry relative to after-tax ordinary income at which allocator_mix was observed")
     venture_share_speed: float = param(0.02, 0.0, 1.0, "share per month", "assumption", "speed the venture share moves to its target")
     deploy_index: float = param(0.05, 0.0, 1.0, "share of cash per month", "assumption", "index allocator deployment speed")
     deploy_venture: float = param(0.25, 0.0, 1.0, "share of cash per month", "seed essay 2 ('velocity of money')", "venture deployment speed")

@@ -69,8 +69,8 @@ def choose(rng: np.random.Generator, utility):
 def enforce_capacity(rng: np.random.Generator, choice, current, home, weight, foreign_stock, capacity):
     """Turn back arrivals that would push a jurisdiction's foreign talent stock past its capacity.
 
-    Arrivals of foreigners into k are admitted in random order until the capacity is full;
-    the rest stay where they are.
+    Arrivals of foreigners into k are taken in random order and admitted while they fit in the
+    room left; those that do not fit stay where they are.
 
     Returns:
         The admitted choices.
@@ -80,15 +80,14 @@ def enforce_capacity(rng: np.random.Generator, choice, current, home, weight, fo
         return choice
     idx = np.flatnonzero(arriving)
     idx = idx[rng.permutation(len(idx))]
-    dest = choice[idx]
-    order = np.argsort(dest, kind="stable")
-    idx, dest = idx[order], dest[order]
-    cum = np.cumsum(weight[idx])
-    start = np.searchsorted(dest, dest, side="left")
-    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
-    within = cum - before
     room = np.maximum(capacity - foreign_stock, 0.0)
-    refused = idx[within > room[dest] + 1e-9]
     out = choice.copy()
-    out[refused] = current[refused]
+    demand = np.bincount(choice[idx], weights=weight[idx], minlength=len(capacity))
+    for dest in np.flatnonzero(demand > room + 1e-9):
+        left = room[dest]
+        for i in idx[choice[idx] == dest]:  # rare: only destinations that would overflow
+            if weight[i] <= left + 1e-9:
+                left -= weight[i]
+            else:
+                out[i] = current[i]
     return out
