@@ -56,12 +56,12 @@ def robot_cap_share(robot_share, low_tasks, cap_per_1000, workers_people):
     return robot_share * allowed / total
 
 
-def robot_monthly_cost(price, robot_tax, policy_rate, electricity_factor):
-    """Monthly cost of a robot doing one worker's tasks: rental price × (1 + tax), rate-sensitive.
+def robot_monthly_cost(price, robot_tax, policy_rate, rate_sensitivity: float):
+    """Monthly cost of a robot doing one worker's tasks: price × (1 + tax) × (1 + κ·rate).
 
     Robots are a leveraged capital good: their user cost rises with the interest rate.
     """
-    return price * (1.0 + robot_tax) * (1.0 + 2.0 * policy_rate) * electricity_factor
+    return price * (1.0 + robot_tax) * (1.0 + rate_sensitivity * policy_rate)
 
 
 def displaced_share(old_share, new_share):

@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def political_risk(populism, violence_risk, cbdc_adoption, surveillance, lockin_prob):
-    """Risk index in [0, 1] that makes capital want to be held abroad."""
-    return np.clip(0.4 * populism + violence_risk + 0.3 * cbdc_adoption * surveillance + 0.3 * lockin_prob, 0.0, 1.0)
+def political_risk(populism, violence_risk, cbdc_adoption, surveillance, lockin_prob, weights):
+    """Risk index in [0, 1] that makes capital want to be held abroad.
+
+    A weighted sum of populism, violence risk, CBDC adoption × surveillance and the perceived
+    chance of lock-in (``weights`` in that order), capped at 1.
+    """
+    w_pop, w_violence, w_cbdc, w_lockin = weights
+    return np.clip(w_pop * populism + w_violence * violence_risk + w_cbdc * cbdc_adoption * surveillance
+                   + w_lockin * lockin_prob, 0.0, 1.0)
 
 
 def desired_offshore_share(risk, weight: float):

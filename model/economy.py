@@ -87,8 +87,8 @@ class WhooshModel(mesa.Model):
         self.sector_productivity = st.productivity[f.sector]
         self.base_need = st.need[f.jurisdiction, f.sector]                    # (F, K)
         self.firm_need = self.base_need.copy()
-        self._set_levers(step=0)
         self.policy_rate = np.array([j.initial_policy_rate for j in p.jurisdictions.values()])
+        self._set_levers(step=0)
         self.gov.policy_rate[:] = self.policy_rate
 
         # automation starts at its cost-minimising level
@@ -123,7 +123,6 @@ class WhooshModel(mesa.Model):
         w.last_wage[:] = self.wage[w.jurisdiction, w.skill]
 
         # talent: employed by bits firms in their home jurisdiction, in proportion to firm size
-        bits_alive = f.alive & (f.kind == BITS)
         t.employer[:] = self._pick_employer(t.home)
         t.pay[:] = st.talent_pay[f.jurisdiction[t.employer]] * t.productivity
         net_pay = t.pay * (1.0 - self._talent_tax(t.location, t.home))
@@ -341,8 +340,8 @@ class WhooshModel(mesa.Model):
         robot_price = tech.robot_price * (1.0 - tech.robot_price_decline) ** years
         ai_price = tech.ai_service_price * (1.0 - tech.ai_price_decline) ** years
         power = 1.0 - tech.electricity_share_ai + tech.electricity_share_ai * st.electricity / st.electricity[st.home]
-        rate = getattr(self, "policy_rate", np.zeros(self.n_j))
-        self.robot_cost = automation.robot_monthly_cost(robot_price, g.robot_tax, rate, 1.0)
+        self.robot_cost = automation.robot_monthly_cost(robot_price, g.robot_tax, self.policy_rate,
+                                                      p.finance.robot_rate_sensitivity)
         self.robot_cost_pre_tax = self.robot_cost / (1.0 + g.robot_tax)
         self.ai_cost = ai_price * power
 
@@ -726,7 +725,7 @@ class WhooshModel(mesa.Model):
             for r in np.flatnonzero(a.kind == TOURNAMENT):
                 funded = (a.stakes[r] > 0) & f.alive
                 score = f.profit / np.maximum(f.capital, 1e-9) + f.sales / np.maximum(f.capital, 1e-9)
-                weights = finance.tournament_review(score, funded, fin.tournament_keep)
+                weights = finance.tournament_review(score, funded, fin.tournament_keep, fin.tournament_scale_up)
                 f.tournament_weight[funded] = weights[funded]
 
         # deployment into firms
@@ -862,7 +861,7 @@ class WhooshModel(mesa.Model):
     def _political_risk(self) -> np.ndarray:
         g = self.gov
         return capital_flight.political_risk(g.populism, g.violence_risk, g.cbdc_adoption, g.cbdc_surveillance,
-                                             self.lockin_prob())
+                                             self.lockin_prob(), self.p.finance.risk_weights)
 
     def _haven_pull(self, origin: np.ndarray) -> np.ndarray:
         """(n, J) where money leaving each origin goes, by amenity and safety.
@@ -883,7 +882,7 @@ class WhooshModel(mesa.Model):
         tb, g = self.p.talent, self.gov
         return talent_choice.lockin_probability(g.populism, self.last_outflow_share, g.cbdc_adoption,
                                                 g.cbdc_surveillance, tb.lockin_base, tb.lockin_populism,
-                                                tb.lockin_outflow)
+                                                tb.lockin_outflow, tb.lockin_cbdc)
 
     # 11 -----------------------------------------------------------------
     def _politics(self) -> None:
@@ -920,7 +919,8 @@ class WhooshModel(mesa.Model):
             foreign_stock = self._bincount(t.location, t.weight * (t.location != t.home))
             utility = talent_choice.location_utility(
                 log_income, st.safety * (1 - g.violence_risk),
-                talent_choice.financial_freedom(g.cbdc_adoption, g.cbdc_surveillance, g.populism, g.capital_controls),
+                talent_choice.financial_freedom(g.cbdc_adoption, g.cbdc_surveillance, g.populism, g.capital_controls,
+                                               tb.calm_censorship, tb.freedom_controls_weight),
                 st.amenity, located / located.sum(), foreign_stock / np.maximum(st.capacity, 1.0),
                 cost_now[cur], rise[cur], locs[None, :] == home[:, None], locs[None, :] == cur[:, None], tb)
             choice = talent_choice.choose(rng, utility)
@@ -975,7 +975,6 @@ class WhooshModel(mesa.Model):
     # 13 -----------------------------------------------------------------
     def _government(self) -> None:
         g, gp = self.gov, self.p.government
-        J = self.n_j
         interest = g.debt * self.policy_rate / 12.0
         g.cash -= interest
         self.ledger.transfer_by_jurisdiction("government", "central_bank", interest)
@@ -999,7 +998,6 @@ class WhooshModel(mesa.Model):
                 g.surveillance_response, g.populism, gp.populist_threshold, gp.populist_surveillance_step)
             g.robot_tax_response[:] = government_policy.populist_response(
                 g.robot_tax_response, g.populism, gp.populist_threshold, gp.populist_robot_tax_step)
-        del J
 
     # 14 -----------------------------------------------------------------
     def _prices(self) -> None:

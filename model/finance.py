@@ -48,7 +48,7 @@ def deployment_weights(kind: int, valuation, sales, expected_sales, profit, is_b
     return np.where(eligible, w, 0.0)
 
 
-def tournament_review(score, funded, keep: float, scale_up: float = 4.0):
+def tournament_review(score, funded, keep: float, scale_up: float):
     """Rank funded firms by score; scale the best ``keep`` share, defund the rest.
 
     Returns:

@@ -137,8 +137,7 @@ class Metrics:
                                            / max((t.weight * home_talent).sum(), 1e-12))
         v["talent_outflow"] = float(m.talent_outflow_home)
         v["talent_outflow_cumulative"] = float(m.cumulative["talent_outflow"])
-        v["capital_flight_stock"] = float(a.offshore[a.jurisdiction == home].sum()
-                                          + m.cumulative["talent_wealth_out"][home])
+        v["capital_flight_stock"] = float(m.cumulative["capital_out"][home] + m.cumulative["talent_wealth_out"][home])
         v["capital_outflow"] = float(m.flows["capital_out"][home] + m.flows["talent_wealth_out"][home])
         ip_value = m.flows["ip_value"]
         for j, name in enumerate(self.names_j):

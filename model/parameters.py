@@ -375,6 +375,8 @@ class Finance(Strict):
 
     loan_spread: float = param(0.03, 0.0, 0.2, "annual", "Fed senior loan officer survey", "lending rate over the policy rate")
     equity_premium: float = param(0.05, 0.0, 0.2, "annual", "Damodaran 2024", "discount premium over the policy rate in valuations")
+    robot_rate_sensitivity: float = param(2.0, 0.0, 20.0, "per unit of rate", "Hall-Jorgenson user cost (assumption)",
+                                          "rise in a robot's monthly cost per unit of the annual policy rate (leveraged capital)")
     debt_limit: float = param(6.0, 0.0, 48.0, "months of sales", "assumption", "most a firm may owe the banks")
     cash_buffer: float = param(1.0, 0.0, 12.0, "months of costs", "assumption", "cash a firm keeps before paying dividends")
     payout_ratio: float = param(0.5, 0.0, 1.0, "share of excess cash", "assumption", "share of cash above the buffer paid as dividends")
@@ -394,7 +396,20 @@ class Finance(Strict):
     tournament_keep: float = param(0.3, 0.01, 1.0, "share", "assumption", "share of funded firms the tournament keeps and scales")
     entry_rate: float = param(0.02, 0.0, 1.0, "share of dead slots per month", "assumption", "share of empty firm slots refilled each month when funded")
     entry_capital: float = param(6.0, 0.1, 120.0, "months of a firm's wage bill", "assumption", "seed capital of a new firm")
+    @field_validator("risk_weights")
+    @classmethod
+    def _four_weights(cls, v: list[float]) -> list[float]:
+        if len(v) != 4 or min(v) < 0:
+            raise ValueError(f"expected 4 non-negative weights, got {v}")
+        return v
+
     flight_speed: float = param(0.05, 0.0, 1.0, "share of gap per month", "assumption", "speed allocators close the gap to their desired offshore share")
+    risk_weights: list[float] = Field(
+        default_factory=lambda: [0.4, 1.0, 0.3, 0.3],
+        description="weights of populism, violence risk, CBDC adoption × surveillance and perceived lock-in in political risk",
+        json_schema_extra={"unit": "weights", "source": "assumption"})
+    tournament_scale_up: float = param(4.0, 1.0, 50.0, "multiplier", "seed essay 2 (assumption)",
+                                       "funding weight of tournament winners relative to an unreviewed firm")
     flight_risk_weight: float = param(0.6, 0.0, 5.0, "share per unit risk", "assumption", "desired offshore share per unit of political risk")
 
 
@@ -432,13 +447,19 @@ class TalentBehaviour(Strict):
     beta_agglomeration: float = param(0.4, 0.0, 10.0, "utils per log share", "Moretti 2021", "weight on the log share of talent already there")
     beta_congestion: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "penalty per unit of haven intake relative to capacity")
     beta_cost: float = param(6.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on exit cost as a share of wealth")
-    home_bias: float = param(2.0, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
+    home_bias: float = param(2.5, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
     stay_bias: float = param(2.0, 0.0, 20.0, "utils", "assumption", "utility of not moving at all (inertia)")
     moving_cost: float = param(0.03, 0.0, 1.0, "share of wealth", "assumption", "cost of moving, as a share of wealth")
     anticipation_horizon: int = param(24, 1, 120, "months", "assumption", "horizon over which talent weighs future exit costs")
     lockin_populism: float = param(4.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)", "perceived lock-in chance per unit of populism")
     lockin_outflow: float = param(60.0, 0.0, 1000.0, "logit per monthly share", "assumption", "perceived lock-in chance per unit monthly talent outflow")
     lockin_base: float = param(-4.0, -20.0, 5.0, "logit", "assumption", "logit of lock-in chance in calm times")
+    lockin_cbdc: float = param(2.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)",
+                               "perceived lock-in chance per unit of CBDC adoption × surveillance")
+    calm_censorship: float = param(0.3, 0.0, 1.0, "index", "assumption",
+                                   "censorship a fully adopted, fully surveilled CBDC brings with no populism")
+    freedom_controls_weight: float = param(0.3, 0.0, 1.0, "weight", "assumption",
+                                           "weight of capital controls (vs CBDC censorship) in financial freedom")
     beta_anticipation: float = param(12.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on the exit cost avoided by leaving now")
     wealth_months: float = param(36.0, 1.0, 600.0, "months of pay", "assumption", "liquid wealth at start")
     illiquid_months: float = param(60.0, 0.0, 600.0, "months of pay", "assumption (equity in employers)", "illiquid wealth at start")

@@ -21,9 +21,10 @@ def exit_cost_share(stringency, escape, moving_cost: float, max_exit_tax: float,
     return np.clip(moving_cost + exit_tax + (1.0 - exit_tax) * trapped, 0.0, 1.0)
 
 
-def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float, w_outflow: float):
+def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float,
+                       w_outflow: float, w_cbdc: float):
     """Perceived chance the door closes within the horizon: rises with populism, others leaving and surveillance money."""
-    return expit(base + w_populism * populism + w_outflow * outflow_share + 2.0 * cbdc_adoption * surveillance)
+    return expit(base + w_populism * populism + w_outflow * outflow_share + w_cbdc * cbdc_adoption * surveillance)
 
 
 def anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_prob):
@@ -33,10 +34,14 @@ def anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_prob):
     return announced + feared
 
 
-def financial_freedom(cbdc_adoption, surveillance, populism, stringency):
-    """Financial freedom in [0, 1]: falls with CBDC surveillance (worse under populism) and with capital controls."""
-    censorship = np.clip(cbdc_adoption * surveillance * (0.3 + populism), 0.0, 1.0)
-    return np.clip(1.0 - 0.7 * censorship - 0.3 * stringency, 0.0, 1.0)
+def financial_freedom(cbdc_adoption, surveillance, populism, stringency, calm_censorship: float, controls_weight: float):
+    """Financial freedom in [0, 1]: falls with CBDC surveillance (worse under populism) and with capital controls.
+
+    censorship = adoption × surveillance × (calm_censorship + populism), capped at 1;
+    freedom = 1 − (1 − controls_weight) × censorship − controls_weight × stringency.
+    """
+    censorship = np.clip(cbdc_adoption * surveillance * (calm_censorship + populism), 0.0, 1.0)
+    return np.clip(1.0 - (1.0 - controls_weight) * censorship - controls_weight * stringency, 0.0, 1.0)
 
 
 def location_utility(log_income, safety, freedom, amenity, talent_share, congestion,

@@ -15,7 +15,7 @@ from agents.capital_allocator import AllocatorPopulation
 from agents.firm import ATOMS, BITS, FirmPopulation
 from agents.ai_talent import TalentPopulation
 from agents.worker import WorkerPopulation
-from model.parameters import ALLOCATOR_KINDS, BITS_SECTORS, SECTORS, Parameters
+from model.parameters import BITS_SECTORS, SECTORS, Parameters, month_index
 
 N_SKILLS = 3
 BITS_MASK = np.array([s in BITS_SECTORS for s in SECTORS])
@@ -81,9 +81,11 @@ def build_structure(p: Parameters) -> Structure:
     for j, jur in enumerate(js):
         fitted = fit_margins(base_need * np.array(jur.sector_mix)[:, None], np.array(jur.sector_mix), np.array(jur.skill_mix))
         need[j] = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
-    from model.parameters import month_index
     origin = month_index(p.start)
-    arr = lambda attr: np.array([getattr(j, attr) for j in js], dtype=float)  # noqa: E731
+
+    def arr(attr: str) -> np.ndarray:
+        return np.array([getattr(j, attr) for j in js], dtype=float)
+
     return Structure(
         names=names,
         labour_force=arr("population") * arr("labour_force_share"),
@@ -171,6 +173,3 @@ def allocator_mix(p: Parameters) -> np.ndarray:
     """(J, kinds) initial shares of investable money by allocator kind."""
     return np.array([j.allocator_mix for j in p.jurisdictions.values()])
 
-
-__all__ = ["ALLOCATOR_KINDS", "Structure", "build_structure", "make_workers", "make_firms", "make_talent",
-           "make_allocators", "allocator_mix", "largest_remainder", "fit_margins"]

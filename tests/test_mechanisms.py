@@ -95,15 +95,15 @@ def test_robot_cap_share_zero_cap_removes_all_robots():
 
 
 def test_robot_monthly_cost_formula():
-    # 2 * (1+0.5) * (1+2*0.05) * 1.2 = 2 * 1.5 * 1.1 * 1.2 = 3.96
-    assert automation.robot_monthly_cost(2.0, 0.5, 0.05, 1.2) == pytest.approx(3.96)
+    # 2 * (1+0.5) * (1+4*0.05) = 2 * 1.5 * 1.2 = 3.6
+    assert automation.robot_monthly_cost(2.0, 0.5, 0.05, 4.0) == pytest.approx(3.6)
     # tax [0, 0.5, -0.5] at rate 0: 2*[1, 1.5, 0.5] = [2, 3, 1]
-    np.testing.assert_allclose(automation.robot_monthly_cost(2.0, np.array([0.0, 0.5, -0.5]), 0.0, 1.0), [2.0, 3.0, 1.0])
+    np.testing.assert_allclose(automation.robot_monthly_cost(2.0, np.array([0.0, 0.5, -0.5]), 0.0, 2.0), [2.0, 3.0, 1.0])
 
 
 def test_robot_tax_raises_robot_cost_and_lowers_automation():
     taxes = np.array([0.0, 0.25, 1.0, 3.0])
-    cost = automation.robot_monthly_cost(3.0, taxes, 0.04, 1.0)
+    cost = automation.robot_monthly_cost(3.0, taxes, 0.04, 2.0)
     assert np.all(np.diff(cost) > 0)
     target = automation.automation_target(0.5, 3.0, cost, 0.5)
     assert np.all(np.diff(target) < 0)
@@ -350,7 +350,7 @@ def test_exit_cost_share_rises_with_stringency_and_falls_with_escape():
 def test_lockin_probability_hand_example():
     # base -4: expit(-4) = 0.0179862; +4*0.5 -> expit(-2) = 0.1192029; +60*0.05 + 2*1*0.5 -> expit(0) = 0.5
     out = talent_choice.lockin_probability(np.array([0.0, 0.5, 0.0]), np.array([0.0, 0.0, 0.05]),
-                                           np.array([0.0, 0.0, 1.0]), 0.5, -4.0, 4.0, 60.0)
+                                           np.array([0.0, 0.0, 1.0]), 0.5, -4.0, 4.0, 60.0, 2.0)
     np.testing.assert_allclose(out, [0.0179862100, 0.1192029220, 0.5], rtol=1e-8)
 
 
@@ -371,7 +371,7 @@ def test_financial_freedom_hand_example():
     # censorship = clip(a*s*(0.3+pop)) = [0, 0.25, 1.2->1, 0.3]; 1 - 0.7c - 0.3*stringency
     # [1, 0.825, 0.3, 1 - 0.21 - 0.3 = 0.49]
     out = talent_choice.financial_freedom(np.array([0.0, 1.0, 1.0, 1.0]), np.array([1.0, 0.5, 1.0, 1.0]),
-                                          np.array([0.0, 0.2, 0.9, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]))
+                                          np.array([0.0, 0.2, 0.9, 0.0]), np.array([0.0, 0.0, 0.0, 1.0]), 0.3, 0.3)
     np.testing.assert_allclose(out, [1.0, 0.825, 0.3, 0.49])
 
 
@@ -520,7 +520,7 @@ def test_deployment_weights_unknown_kind_raises():
 
 def test_tournament_review_hand_example():
     # funded 0..3 with scores 5,1,3,4; keep 0.5 -> 2 winners: firms 0 and 3; firm 4 not in the tournament
-    out = finance.tournament_review(np.array([5.0, 1.0, 3.0, 4.0, 2.0]), np.array([True, True, True, True, False]), 0.5)
+    out = finance.tournament_review(np.array([5.0, 1.0, 3.0, 4.0, 2.0]), np.array([True, True, True, True, False]), 0.5, 4.0)
     np.testing.assert_array_equal(out, [4.0, 0.0, 0.0, 4.0, 1.0])
 
 
@@ -553,7 +553,7 @@ def test_valuation_floored_at_zero():
 def test_political_risk_hand_example():
     # 0.4*0.5 + 0.1 + 0.3*1*0.5 + 0.3*0.2 = 0.2 + 0.1 + 0.15 + 0.06 = 0.51; second: 0.4 + 0.9 + ... -> 1
     out = capital_flight.political_risk(np.array([0.5, 1.0]), np.array([0.1, 0.9]), 1.0, np.array([0.5, 0.0]),
-                                        np.array([0.2, 0.0]))
+                                        np.array([0.2, 0.0]), [0.4, 1.0, 0.3, 0.3])
     np.testing.assert_allclose(out, [0.51, 1.0])
 
 
