@@ -21,6 +21,7 @@ class WorkerPopulation:
         self.weight = weight.astype(float)
         self.employed = np.zeros(n, dtype=bool)
         self.employer = np.full(n, -1, dtype=np.int32)
+        self.job_skill = np.full(n, -1, dtype=np.int8)   # skill level of the job held (≤ skill), -1 if none
         self.wage = np.zeros(n)
         self.last_wage = np.zeros(n)
         self.savings = np.zeros(n)
@@ -47,6 +48,7 @@ class Worker(ArrayAgent):
     weight = column("weight", "people this agent stands for")
     employed = column("employed")
     employer = column("employer", "firm row, -1 when unemployed")
+    job_skill = column("job_skill", "skill level of the job held (may be below the worker's own), -1 when unemployed")
     wage = column("wage", "monthly wage, k$")
     savings = column("savings", "k$ per person")
     months_unemployed = column("months_unemployed")

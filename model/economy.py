@@ -16,7 +16,7 @@ Step order (one step = one month):
 12. ``_talent_moves``       AI talent reconsiders where to live (logit with anticipation)
 13. ``_government``         interest, deficit finance, optional responses
 14. ``_prices``             prices, expectations, valuations, inflation
-15. metrics collected; the ledger is checked
+15. metrics collected; the ledger is checked (``AccountingError`` past a relative error of 1e-9)
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ from model.world import (N_SKILLS, allocator_mix, build_structure, make_allocato
                          make_workers)
 
 LOW, MEDIUM, HIGH = range(N_SKILLS)
+LEDGER_TOLERANCE = 1e-9
+
+
+class AccountingError(RuntimeError):
+    """Raised when a step leaves the books unbalanced: a money flow was not booked as a transfer."""
+
 AI_LABS = SECTORS.index("ai_labs")
 HORIZON_PAD = 121
 
@@ -85,7 +91,10 @@ class WhooshModel(mesa.Model):
         p, st, w, f, t, a = self.p, self.structure, self.workers, self.firms, self.talent, self.allocators
         rng, J = self.rng, self.n_j
         self.sector_productivity = st.productivity[f.sector]
-        self.base_need = st.need[f.jurisdiction, f.sector]                    # (F, K)
+        # labour is measured in efficiency units: a worker of skill k does wage0_k / wage0_medium tasks
+        self.firm_eff = (st.wage0 / st.wage0[:, [MEDIUM]])[f.jurisdiction]     # (F, K)
+        people_need = st.need[f.jurisdiction, f.sector]                           # (F, K) people shares
+        self.base_need = self._task_shares(people_need)                           # (F, K) task shares
         self.firm_need = self.base_need.copy()
         self.policy_rate = np.array([j.initial_policy_rate for j in p.jurisdictions.values()])
         self._set_levers(step=0)
@@ -97,8 +106,7 @@ class WhooshModel(mesa.Model):
         f.ai_share[:] = target_ai
 
         # firms' task scale such that human demand matches each sector's employment
-        human_per_task = (self.firm_need * (1.0 - self._auto_matrix())).sum(axis=1)
-        f.tasks[:] = np.where(f.alive, f.tasks / np.maximum(human_per_task, 1e-9), 0.0)
+        f.tasks[:] = np.where(f.alive, f.tasks / np.maximum(self._people_per_task(), 1e-9), 0.0)
 
         # workers: a natural-rate share unemployed in each market, the rest placed by demand
         market = w.jurisdiction.astype(np.int64) * N_SKILLS + w.skill
@@ -109,13 +117,13 @@ class WhooshModel(mesa.Model):
         hired = np.flatnonzero(employed)[cells >= 0]
         w.employed[hired] = True
         w.employer[hired] = cells[cells >= 0] // N_SKILLS
+        w.job_skill[hired] = w.skill[hired]
         w.sector[:] = np.where(w.employed, f.sector[np.maximum(w.employer, 0)],
                                rng.choice(len(SECTORS), size=len(w), p=self._sector_mix_world()))
         self._refresh_headcount()
         # each firm's skill mix is the mix of the staff it starts with (firms differ around their sector)
         staffed = f.workers.sum(axis=1) > 0
-        own_mix = f.workers / np.maximum(1.0 - self._auto_matrix(), 1e-9)
-        own_mix /= np.maximum(own_mix.sum(axis=1, keepdims=True), 1e-12)
+        own_mix = self._task_shares(f.workers / np.maximum(1.0 - self._auto_matrix(), 1e-9))
         self.base_need[staffed] = own_mix[staffed]
         self.firm_need = self.base_need.copy()
         f.tasks[:] = np.where(f.alive, self._tasks_from_headcount(), 0.0)
@@ -138,6 +146,7 @@ class WhooshModel(mesa.Model):
         self.price0 = f.price.copy()
         self.prev_price_level = np.ones(J)
         self.gov.price_index[:] = 1.0
+        self.gov.inflation[:] = p.central_bank.inflation_target   # expectations start anchored
 
         # budget shares: what each jurisdiction's firms sell, by sector
         revenue = np.zeros((J, len(SECTORS)))
@@ -173,7 +182,8 @@ class WhooshModel(mesa.Model):
                 if not eligible.any():
                     eligible[:] = True
                 held = firms_j[eligible]
-                a.stakes[r, held] = f.capital[held] * mix[j, kind] / max(mix[j, kind] if kind != INDEX else 1.0, 1e-9)
+                a.stakes[r, held] = f.capital[held] * mix[j, kind]
+        # each firm's capital is split over the allocators that may hold it, in proportion to the mix
         total_stake = a.stakes.sum(axis=0)
         a.stakes *= np.divide(f.capital, total_stake, out=np.zeros_like(total_stake), where=total_stake > 0)[None, :]
         f.owner[:] = np.where(total_stake > 0, np.argmax(a.stakes, axis=0), -1)
@@ -205,7 +215,9 @@ class WhooshModel(mesa.Model):
         self.household_capital_income = np.zeros(J)
         self.separation_trend = np.full(J * N_SKILLS, p.labour.separation_rate)
         self.last_outflow_share = np.zeros(J)
-        # allocators already hold abroad what calm-times risk makes them want to
+        # allocators already hold abroad what calm-time risk makes them want to
+        self.gov.violence_risk[:] = politics.violence_risk(np.zeros(J), st.natural_u, st.natural_u, p.politics.violence_base,
+                                                           p.politics.violence_populism, p.politics.violence_unemployment)
         desired = capital_flight.desired_offshore_share(self._political_risk(), p.finance.flight_risk_weight)[a.jurisdiction]
         held_abroad = desired / (1.0 - desired) * (a.cash + a.invested)
         a.offshore[:] = held_abroad[:, None] * self._haven_pull(a.jurisdiction)
@@ -230,32 +242,54 @@ class WhooshModel(mesa.Model):
     def _labour_demand(self) -> np.ndarray:
         """(F, K) people each firm wants by skill."""
         f = self.firms
-        return (f.tasks * f.alive)[:, None] * self.firm_need * (1.0 - self._auto_matrix())
+        return (f.tasks * f.alive)[:, None] * self.firm_need * (1.0 - self._auto_matrix()) / self.firm_eff
+
+    def _separate(self, rows: np.ndarray) -> None:
+        """Workers in ``rows`` lose their jobs; they keep their last wage for benefits."""
+        w = self.workers
+        w.employed[rows] = False
+        w.employer[rows] = -1
+        w.job_skill[rows] = -1
+        w.last_wage[rows] = w.wage[rows]
+        w.wage[rows] = 0.0
 
     def _refresh_headcount(self) -> None:
         w, f = self.workers, self.firms
         emp = w.employed
-        cells = w.employer[emp].astype(np.int64) * N_SKILLS + w.skill[emp]
+        cells = w.employer[emp].astype(np.int64) * N_SKILLS + w.job_skill[emp]
         f.workers[:] = np.bincount(cells, weights=w.weight[emp], minlength=len(f) * N_SKILLS).reshape(len(f), N_SKILLS)
 
+    def _task_shares(self, people: np.ndarray) -> np.ndarray:
+        """Task shares of a (F, K) mix of people, weighting each skill by its efficiency."""
+        units = people * self.firm_eff
+        return units / np.maximum(units.sum(axis=1, keepdims=True), 1e-12)
+
+    def _people_per_task(self) -> np.ndarray:
+        """People each task unit needs, given the firm's mix and what machines do."""
+        return (self.firm_need * (1.0 - self._auto_matrix()) / self.firm_eff).sum(axis=1)
+
+    def _human_task_units(self) -> np.ndarray:
+        return (self.firms.workers * self.firm_eff).sum(axis=1)
+
     def _tasks_from_headcount(self) -> np.ndarray:
-        human_per_task = (self.firm_need * (1.0 - self._auto_matrix())).sum(axis=1)
-        return self.firms.workers.sum(axis=1) / np.maximum(human_per_task, 1e-9)
+        human_share = (self.firm_need * (1.0 - self._auto_matrix())).sum(axis=1)
+        return self._human_task_units() / np.maximum(human_share, 1e-9)
 
     def _capacity(self) -> np.ndarray:
         """Real output each firm can make: its human and machine task-months times productivity."""
         f = self.firms
         machine = f.tasks * (self.firm_need[:, LOW] * f.robot_share + self.firm_need[:, MEDIUM] * f.ai_share)
-        return (f.workers.sum(axis=1) + machine) * self.sector_productivity * f.alive
+        return (self._human_task_units() + machine) * self.sector_productivity * f.alive
 
     def _unit_cost(self) -> np.ndarray:
         """Cost per task-month: human tasks at market wages, automated ones at robot and AI prices."""
         f = self.firms
         j = f.jurisdiction
         auto = self._auto_matrix()
-        human = (self.firm_need * (1.0 - auto) * self.wage[j]).sum(axis=1)
-        machine = (self.firm_need[:, LOW] * f.robot_share * self.robot_cost[j]
-                   + self.firm_need[:, MEDIUM] * f.ai_share * self.ai_cost[j])
+        human = (self.firm_need * (1.0 - auto) * self.wage[j] / self.firm_eff).sum(axis=1)
+        # a robot (an AI-service unit) does one low-skill (white-collar) worker's tasks
+        machine = (self.firm_need[:, LOW] * f.robot_share * self.robot_cost[j] / self.firm_eff[:, LOW]
+                   + self.firm_need[:, MEDIUM] * f.ai_share * self.ai_cost[j] / self.firm_eff[:, MEDIUM])
         talent = np.divide(self.firm_talent_cost, f.tasks, out=np.zeros(len(f)), where=f.tasks > 0)
         return human + machine + talent
 
@@ -315,6 +349,9 @@ class WhooshModel(mesa.Model):
         self._government()
         self._prices()
         self.metrics.compute()
+        if self.metrics.values["ledger_error"] > LEDGER_TOLERANCE:
+            raise AccountingError(f"the books do not balance at {self.date}: relative error "
+                                  f"{self.metrics.values['ledger_error']:.3g} > {LEDGER_TOLERANCE}")
         self.datacollector.collect(self)
 
     # 1 ------------------------------------------------------------------
@@ -373,15 +410,15 @@ class WhooshModel(mesa.Model):
         old = self._auto_matrix()
         speed = p.technology.adoption_speed
         robot = automation.adjust_share(f.robot_share, target_robot, speed * g.robot_adoption[j])
-        low_tasks = f.tasks * self.firm_need[:, LOW] * f.alive
+        low_jobs = f.tasks * self.firm_need[:, LOW] / self.firm_eff[:, LOW] * f.alive
         for k in range(self.n_j):
             in_j = j == k
-            robot[in_j] = automation.robot_cap_share(robot[in_j], low_tasks[in_j], g.robot_cap[k],
+            robot[in_j] = automation.robot_cap_share(robot[in_j], low_jobs[in_j], g.robot_cap[k],
                                                      self.structure.labour_force[k])
         f.robot_share[:] = robot
         f.ai_share[:] = automation.adjust_share(f.ai_share, target_ai, speed)
-        f.robots[:] = f.robot_share * low_tasks
-        f.ai_services[:] = f.ai_share * f.tasks * self.firm_need[:, MEDIUM] * f.alive
+        f.robots[:] = f.robot_share * low_jobs
+        f.ai_services[:] = f.ai_share * f.tasks * self.firm_need[:, MEDIUM] / self.firm_eff[:, MEDIUM] * f.alive
         return automation.displaced_share(old, self._auto_matrix())
 
     # 4 ------------------------------------------------------------------
@@ -393,7 +430,7 @@ class WhooshModel(mesa.Model):
         # separations: layoffs above demand, exogenous quits, and firm exits
         prob = labour_market.layoff_probability(f.workers, demand, lab.hoarding)
         emp = np.flatnonzero(w.employed)
-        firm, skill = w.employer[emp], w.skill[emp]
+        firm, skill = w.employer[emp], w.job_skill[emp]
         p_excess = prob[firm, skill]
         p_total = np.clip(p_excess + lab.separation_rate * (1 - p_excess), 0.0, 1.0)
         p_total = np.where(f.alive[firm], p_total, 1.0)
@@ -403,28 +440,34 @@ class WhooshModel(mesa.Model):
         flagged = leave & (draw < by_automation)
         gone = emp[leave]
         w.employed[gone] = False
-        w.employer[gone] = -1
-        w.last_wage[gone] = w.wage[gone]
-        w.wage[gone] = 0.0
+        self._separate(gone)
         w.displaced[emp[flagged]] = True
         self._refresh_headcount()
 
-        # vacancies and matching per (jurisdiction, skill) market
+        # vacancies and matching per (jurisdiction, skill) market; job seekers also search one level down
         vac = np.maximum(demand - f.workers, 0.0)
         n_markets = self.n_j * N_SKILLS
         market = w.jurisdiction.astype(np.int64) * N_SKILLS + w.skill
-        seekers = ~w.employed
-        u_people = np.bincount(market[seekers], weights=w.weight[seekers], minlength=n_markets)
+        seekers = np.flatnonzero(~w.employed)
+        own, below = market[seekers], market[seekers] - 1
+        can_downgrade = w.skill[seekers] > LOW
+        intensity = lab.downgrade_search * can_downgrade
+        u_people = (np.bincount(own, weights=w.weight[seekers], minlength=n_markets)
+                    + np.bincount(np.where(can_downgrade, below, 0), weights=w.weight[seekers] * intensity, minlength=n_markets))
         cell_market = (f.jurisdiction.astype(np.int64)[:, None] * N_SKILLS + np.arange(N_SKILLS)).ravel()
         v_people = np.bincount(cell_market, weights=vac.ravel(), minlength=n_markets)
         m = labour_market.matches(u_people, v_people, lab.matching_efficiency, lab.matching_elasticity)
-        hire_prob = np.divide(m, u_people, out=np.zeros_like(m), where=u_people > 0)
-        candidates = np.flatnonzero(seekers)
-        hired = candidates[rng.random(len(candidates)) < hire_prob[market[candidates]]]
-        cells = labour_market.assign_to_vacancies(rng, market[hired], vac.ravel(), cell_market)
+        finding = np.divide(m, u_people, out=np.zeros_like(m), where=u_people > 0)
+        p_own = finding[own]
+        p_below = np.where(can_downgrade, finding[np.maximum(below, 0)] * intensity, 0.0)
+        draw = rng.random(len(seekers))
+        job_market = np.where(draw < p_own, own, np.where(draw < p_own + p_below, below, -1))
+        hired, job_market = seekers[job_market >= 0], job_market[job_market >= 0]
+        cells = labour_market.assign_to_vacancies(rng, job_market, vac.ravel(), cell_market)
         hired, cells = hired[cells >= 0], cells[cells >= 0]
         w.employed[hired] = True
         w.employer[hired] = cells // N_SKILLS
+        w.job_skill[hired] = cells % N_SKILLS
         w.sector[hired] = f.sector[cells // N_SKILLS]
         w.displaced[hired] = False
         self._refresh_headcount()
@@ -432,7 +475,8 @@ class WhooshModel(mesa.Model):
         # wages: tightness against its normal level, sticky downward
         tight = np.divide(v_people, np.maximum(u_people, 1e-9))
         # normal tightness: where hires would match the (smoothed) separations at natural unemployment
-        employed_people = np.bincount(market[emp], weights=w.weight[emp], minlength=n_markets)
+        job = w.jurisdiction.astype(np.int64) * N_SKILLS + np.maximum(w.job_skill, 0)
+        employed_people = np.bincount(job[emp_before], weights=w.weight[emp_before], minlength=n_markets)
         separated = np.bincount(market[gone], weights=w.weight[gone], minlength=n_markets)
         rate = np.divide(separated, employed_people, out=self.separation_trend.copy(), where=employed_people > 0)
         self.separation_trend = 0.95 * self.separation_trend + 0.05 * rate
@@ -442,7 +486,7 @@ class WhooshModel(mesa.Model):
         infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * self.gov.inflation) / 12.0
         self.wage = labour_market.update_wages(self.wage.ravel(), tight, normal, lab.wage_up,
                                                lab.wage_down, np.repeat(infl_month, N_SKILLS)).reshape(self.n_j, N_SKILLS)
-        w.wage[:] = np.where(w.employed, self.wage[w.jurisdiction, w.skill], 0.0)
+        w.wage[:] = np.where(w.employed, self.wage[w.jurisdiction, np.maximum(w.job_skill, 0)], 0.0)
         self.firm_need = labour_market.skill_needs(self.base_need, self.wage[f.jurisdiction] / self.structure.wage0[f.jurisdiction],
                                                    lab.skill_substitution)
         w.months_unemployed[:] = np.where(w.employed, 0, w.months_unemployed + 1)
@@ -450,7 +494,7 @@ class WhooshModel(mesa.Model):
         employed_before = (emp_before * w.weight).sum()
         self.labour_flows = {
             "separations": float(w.weight[gone].sum()) / max(employed_before, 1e-12),
-            "job_finding": float(w.weight[hired].sum()) / max(float(w.weight[seekers | np.isin(np.arange(len(w)), hired)].sum()), 1e-12),
+            "job_finding": float(w.weight[hired].sum()) / max(float(w.weight[seekers].sum()), 1e-12),
             "vacancies": v_people.reshape(self.n_j, N_SKILLS).sum(axis=1),
         }
 
@@ -679,7 +723,7 @@ class WhooshModel(mesa.Model):
         fee, carry = fee * scale, carry * scale
         a.fees[:] = fee + carry
         a.cash -= fee + carry
-        gp_tax = fee * st.income_tax[aj] + carry * g.carry_tax[aj]
+        gp_tax = fee * st.top_tax[aj] + carry * g.carry_tax[aj]
         self.gp_after_tax = self._bincount(aj, fee + carry - gp_tax)
         self.flows["fees"] += self._bincount(aj, fee + carry)
         # distributions to investors, taxed as capital gains
@@ -794,11 +838,7 @@ class WhooshModel(mesa.Model):
             f.capital[failed] = 0.0
             f.tasks[failed] = 0.0
             f.expected_sales[failed] = 0.0
-            laid_off = w.employed & failed[np.maximum(w.employer, 0)]
-            w.employed[laid_off] = False
-            w.last_wage[laid_off] = w.wage[laid_off]
-            w.wage[laid_off] = 0.0
-            w.employer[laid_off] = -1
+            self._separate(np.flatnonzero(w.employed & failed[np.maximum(w.employer, 0)]))
             self._refresh_headcount()
         self.exits = int(failed.sum())
 
@@ -815,7 +855,7 @@ class WhooshModel(mesa.Model):
                 continue
             peers = f.alive & (j == k) & (f.sector == f.sector[slot])
             size = np.median(f.tasks[peers]) if peers.any() else np.median(f.tasks[f.alive & (j == k)])
-            unit = float((self.firm_need[slot] * self.wage[k]).sum())
+            unit = float((self.firm_need[slot] * self.wage[k] / self.firm_eff[slot]).sum())
             seed_capital = fin.entry_capital * unit * size
             funder = funders[np.argmax(a.cash[funders])]
             if a.cash[funder] < seed_capital:
@@ -921,7 +961,8 @@ class WhooshModel(mesa.Model):
                 log_income, st.safety * (1 - g.violence_risk),
                 talent_choice.financial_freedom(g.cbdc_adoption, g.cbdc_surveillance, g.populism, g.capital_controls,
                                                tb.calm_censorship, tb.freedom_controls_weight),
-                st.amenity, located / located.sum(), foreign_stock / np.maximum(st.capacity, 1.0),
+                st.amenity, located / located.sum(),
+                talent_choice.congestion(foreign_stock, st.capacity, st.population, tb.congestion_population_share),
                 cost_now[cur], rise[cur], locs[None, :] == home[:, None], locs[None, :] == cur[:, None], tb)
             choice = talent_choice.choose(rng, utility)
             choice = talent_choice.enforce_capacity(rng, choice, cur, home, t.weight[deciding], foreign_stock, st.capacity)

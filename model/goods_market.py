@@ -56,7 +56,7 @@ def target_price(unit_cost, markup: float, pressure=1.0, demand_pricing: float =
         unit_cost: cost per unit of output.
         markup: target markup over cost.
         pressure: demand / capacity at current prices (1 = balanced).
-        demand_pricing: elasticity of the price to that pressure (bounded to ±25%).
+        demand_pricing: elasticity of the price to that pressure (the factor is bounded to [0.8, 1.25]).
     """
     return unit_cost * (1.0 + markup) * np.clip(np.power(np.maximum(pressure, 1e-6), demand_pricing), 0.8, 1.25)
 

@@ -33,8 +33,8 @@ def update_wages(wage, tightness, normal_tightness, up: float, down: float, infl
         wage: wage index per market.
         tightness: vacancies / job seekers per market.
         normal_tightness: tightness at which wages only follow inflation.
-        up, down: response per unit of log tightness gap above / below normal.
-        inflation_monthly: expected monthly inflation built into wages (cuts stay capped by ``down``).
+        up, down: response per unit of log tightness gap above / below normal (each month capped at ±5%).
+        inflation_monthly: expected monthly inflation built into wages (may be negative).
     """
     gap = np.log(np.maximum(tightness, 1e-6)) - np.log(np.maximum(normal_tightness, 1e-6))
     change = np.where(gap > 0, up * gap, down * gap)

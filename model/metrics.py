@@ -40,7 +40,7 @@ class Metrics:
         self.model = model
         self.names_j = model.structure.names
         n_w, n_t = len(model.workers), len(model.talent)
-        rng = np.random.default_rng(0)  # fixed sample of rows for the Gini; not the model's stream
+        rng = model.rng  # the rows sampled for the Gini are drawn once, at construction
         self.gini_workers = np.sort(rng.choice(n_w, size=min(n_w, GINI_SAMPLE), replace=False))
         self.gini_talent = np.sort(rng.choice(n_t, size=min(n_t, GINI_SAMPLE), replace=False))
         self.values: dict[str, float] = {name: 0.0 for name in self.names()}

@@ -81,9 +81,7 @@ class LeverPath(Strict):
         if isinstance(raw, list):
             if not raw:
                 raise ValueError("a lever's list of changes must not be empty")
-            first = raw[0]
-            initial = first.get("value") if isinstance(first, dict) else None
-            return {"initial": initial, "changes": raw}
+            return {"changes": raw}
         return raw
 
     @model_validator(mode="after")
@@ -132,20 +130,20 @@ class Jurisdiction(Strict):
     corporate_tax: float = param(0.21, 0.0, 0.6, "rate", "OECD corporate tax statistics 2024", "tax on firm profits")
     capital_gains_tax: float = param(0.20, 0.0, 0.6, "rate", "OECD", "tax on investment returns paid to households")
     expat_tax: float = param(-1.0, -1.0, 0.95, "rate", "national expat regimes (Kleven et al. 2014)",
-                             "tax rate for foreign AI talent; -1 means none (top_income_tax applies)")
+                             "tax rate for foreign AI talent; negative means no expat regime (top_income_tax applies)")
     replacement_rate: float = param(0.40, 0.0, 1.0, "share of wage", "OECD benefit database", "unemployment benefit / last wage")
     natural_unemployment: float = param(0.045, 0.01, 0.2, "rate", "CBO NAIRU; ECB", "unemployment at which the central bank neither eases nor tightens")
     primary_deficit: float = param(0.03, -0.1, 0.2, "share of wage bill", "IMF Fiscal Monitor 2024", "initial primary deficit; sets real government purchases")
     initial_debt: float = param(1.0, 0.0, 3.0, "years of wage bill", "IMF WEO 2024", "government debt at start relative to annual wage bill")
     amenity: float = param(0.5, 0.0, 1.0, "index", "Mercer quality of living (rescaled)", "quality of life for talent")
     baseline_safety: float = param(0.8, 0.0, 1.0, "index", "Global Peace Index (rescaled)", "personal safety absent unrest")
-    electricity_cost: float = param(0.08, 0.01, 1.0, "$/kWh", "IEA 2024 industrial prices", "electricity price; scales the cost of AI services and robots")
-    haven: bool = Field(False, description="whether the jurisdiction courts foreign AI talent as a haven",
+    electricity_cost: float = param(0.08, 0.01, 1.0, "$/kWh", "IEA 2024 industrial prices", "electricity price; scales the cost of AI services (relative to the home jurisdiction)")
+    haven: bool = Field(False, description="a haven: where fleeing capital goes (talent weighs taxes, capacity and congestion everywhere)",
                         json_schema_extra={"unit": "flag", "source": "scenario"})
     haven_capacity: float = param(1e9, 0.0, 1e9, "people", "housing and visa intake (assumption)",
                                   "most foreign AI talent the jurisdiction can take in, cumulatively")
     crypto_access: float = param(0.5, 0.0, 1.0, "index", "Chainalysis adoption index (rescaled)", "legal crypto rail for moving wealth and licensing IP")
-    talent_share: float = param(0.1, 0.0, 1.0, "share", "Stanford AI Index / MacroPolo talent tracker", "share of the world's AI talent whose home is here")
+    talent_share: float = param(0.1, 0.0, 1.0, "share", "Stanford AI Index / MacroPolo talent tracker", "weight of the jurisdiction in the world's AI talent (shares are normalised over the jurisdictions modelled)")
     talent_pay: float = param(25.0, 1.0, 500.0, "k$/month", "levels.fyi 2024 (PPP)", "gross monthly pay of AI talent of average productivity")
     allocator_mix: list[float] = Field(
         default_factory=lambda: [0.6, 0.3, 0.0, 0.1],
@@ -165,6 +163,20 @@ class Jurisdiction(Strict):
     carry_tax: LeverPath = lever(0.20, 0.0, 0.9, "rate", "US IRC §1061 (long-term gains rate)", "tax rate on carried interest")
 
     _month = field_validator("cbdc_start")(classmethod(lambda cls, v: check_month(v)))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lever_defaults(cls, raw: Any) -> Any:
+        """A lever given only as a list of changes keeps its default value until the first change."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        for name, field in cls.model_fields.items():
+            extra = field.json_schema_extra or {}
+            value = raw.get(name)
+            if "lever_range" in extra and isinstance(value, list):
+                raw[name] = {"initial": extra["default"], "changes": value}
+        return raw
 
     @field_validator("skill_mix", "allocator_mix", "sector_mix")
     @classmethod
@@ -292,7 +304,7 @@ class Population(Strict):
     scale: float = param(1.0, 0.01, 1000.0, "multiplier", "model design", "agent-count multiplier; results must not depend on it beyond noise")
     workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by sqrt of labour force)")
     talent: int = param(2_000, 50, 10_000_000, "agents at scale 1", "model design", "AI-talent agents at scale 1")
-    workers_per_firm: float = param(25.0, 5.0, 1000.0, "worker agents per firm", "model design", "firm slots per worker agent")
+    workers_per_firm: float = param(25.0, 5.0, 1000.0, "worker agents per firm", "model design", "worker agents per alive firm at start")
     spare_firm_slots: float = param(0.25, 0.0, 2.0, "share", "model design", "extra firm slots kept for entry")
     allocators_per_kind: int = param(2, 1, 50, "per jurisdiction and kind", "model design", "capital allocators of each present kind per jurisdiction")
     world_ai_talent: float = param(3e6, 1e4, 1e8, "people", "seed essay 1 ('the 3 million'; an assumption)", "people the AI economy rests on")
@@ -331,8 +343,10 @@ class Labour(Strict):
     matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
-    wage_up: float = param(0.006, 0.0, 0.5, "per month per unit tightness", "assumption", "wage rise per unit excess tightness")
-    wage_down: float = param(0.002, 0.0, 0.5, "per month per unit slack", "Bewley 1999 (downward rigidity)", "wage cut per unit slack; small = sticky")
+    wage_up: float = param(0.006, 0.0, 0.5, "per month per unit tightness", "assumption", "monthly wage rise per unit of log tightness above normal")
+    wage_down: float = param(0.002, 0.0, 0.5, "per month per unit slack", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
+    downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
+                                    "how hard the unemployed also look for jobs one skill level below their own")
     hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",
                             "staff a firm keeps above its needs before it lays anyone off")
     inflation_indexation: float = param(0.5, 0.0, 1.0, "weight", "Blanchard & Gali 2007 (anchored expectations)",
@@ -445,7 +459,9 @@ class TalentBehaviour(Strict):
     beta_freedom: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption (seed essay 1)", "weight on financial freedom")
     beta_amenity: float = param(1.0, 0.0, 50.0, "utils per unit", "assumption", "weight on amenity")
     beta_agglomeration: float = param(0.4, 0.0, 10.0, "utils per log share", "Moretti 2021", "weight on the log share of talent already there")
-    beta_congestion: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "penalty per unit of haven intake relative to capacity")
+    beta_congestion: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "penalty per unit of congestion (foreign talent relative to capacity and to population)")
+    congestion_population_share: float = param(0.05, 0.001, 1.0, "share of population", "assumption (seed essay 1: small havens)",
+                                               "foreign-talent share of the population that congests as much as a full intake capacity")
     beta_cost: float = param(6.0, 0.0, 100.0, "utils per share of wealth", "assumption", "weight on exit cost as a share of wealth")
     home_bias: float = param(2.5, 0.0, 20.0, "utils", "Kleven et al. 2013 (small domestic elasticity)", "utility of living at home")
     stay_bias: float = param(2.0, 0.0, 20.0, "utils", "assumption", "utility of not moving at all (inertia)")

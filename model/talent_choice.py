@@ -44,6 +44,15 @@ def financial_freedom(cbdc_adoption, surveillance, populism, stringency, calm_ce
     return np.clip(1.0 - (1.0 - controls_weight) * censorship - controls_weight * stringency, 0.0, 1.0)
 
 
+def congestion(foreign_stock, capacity, population, population_share: float):
+    """Congestion felt by arriving talent: foreign talent relative to intake capacity and to population.
+
+    A small haven congests sooner: 1 unit = a full capacity, or foreign talent making up
+    ``population_share`` of the population.
+    """
+    return foreign_stock / np.maximum(capacity, 1.0) + foreign_stock / np.maximum(population_share * population, 1.0)
+
+
 def location_utility(log_income, safety, freedom, amenity, talent_share, congestion,
                      exit_cost, cost_rise, is_home, is_current, b):
     """Utility of each jurisdiction (columns) for each deciding talent (rows).

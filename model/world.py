@@ -27,11 +27,12 @@ class Structure:
 
     names: list[str]
     labour_force: np.ndarray          # people
+    population: np.ndarray
     need: np.ndarray                  # (J, S, K) skill shares of each sector's tasks, fitted to the labour force
     productivity: np.ndarray          # (S,)
     robot_exposure: np.ndarray        # (S,)
     ai_exposure: np.ndarray           # (S,)
-    budget: np.ndarray                # (J, S) household budget shares (bits firms selling AI services excluded)
+    budget: np.ndarray                # (J, S) household budget shares at start, from what each sector sells
     wage0: np.ndarray                 # (J, K) initial wages
     natural_u: np.ndarray             # (J,)
     income_tax: np.ndarray
@@ -89,6 +90,7 @@ def build_structure(p: Parameters) -> Structure:
     return Structure(
         names=names,
         labour_force=arr("population") * arr("labour_force_share"),
+        population=arr("population"),
         need=need,
         productivity=np.array([s.productivity for s in sectors]),
         robot_exposure=np.array([s.robot_share for s in sectors]),
