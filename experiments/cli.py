@@ -243,7 +243,7 @@ def package_version() -> str | None:
 
 
 def git_commit() -> str | None:
-    """HEAD of the git repository holding this package, or None outside one."""
+    """HEAD of the git repository holding this package (suffixed ``-dirty`` with uncommitted changes), or None."""
     try:
         result = subprocess.run(
             ["git", "rev-parse", "--show-toplevel", "HEAD"],
@@ -254,4 +254,6 @@ def git_commit() -> str | None:
     lines = result.stdout.splitlines()
     if len(lines) != 2 or Path(lines[0]).resolve() != PACKAGE_ROOT:
         return None
-    return lines[1]
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
+                            capture_output=True, text=True, timeout=10)
+    return lines[1] + ("-dirty" if status.stdout.strip() else "")
