@@ -37,7 +37,7 @@ class WorkerPopulation:
 class Worker(ArrayAgent):
     """A worker (or many identical ones: see ``weight``).
 
-    Searches for work in its jurisdiction and skill market, consumes out of income and
+    Searches for work in its jurisdiction and skill market (and one level down), consumes out of income and
     savings, draws benefits when unemployed and accumulates grievance (model/labour_market.py,
     model/goods_market.py, model/politics.py).
     """

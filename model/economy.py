@@ -439,7 +439,9 @@ class WhooshModel(mesa.Model):
         by_automation = np.minimum(displaced[firm, skill], p_excess)
         flagged = leave & (draw < by_automation)
         gone = emp[leave]
-        w.employed[gone] = False
+        gone_market = w.jurisdiction[gone].astype(np.int64) * N_SKILLS + w.job_skill[gone]
+        employed_people = np.bincount(w.jurisdiction[emp].astype(np.int64) * N_SKILLS + w.job_skill[emp],
+                                      weights=w.weight[emp], minlength=self.n_j * N_SKILLS)
         self._separate(gone)
         w.displaced[emp[flagged]] = True
         self._refresh_headcount()
@@ -474,10 +476,9 @@ class WhooshModel(mesa.Model):
 
         # wages: tightness against its normal level, sticky downward
         tight = np.divide(v_people, np.maximum(u_people, 1e-9))
-        # normal tightness: where hires would match the (smoothed) separations at natural unemployment
-        job = w.jurisdiction.astype(np.int64) * N_SKILLS + np.maximum(w.job_skill, 0)
-        employed_people = np.bincount(job[emp_before], weights=w.weight[emp_before], minlength=n_markets)
-        separated = np.bincount(market[gone], weights=w.weight[gone], minlength=n_markets)
+        # normal tightness: where hires would match the (smoothed) separations at natural unemployment;
+        # separations are measured per job market (leavers and staff both by the skill of the job held)
+        separated = np.bincount(gone_market, weights=w.weight[gone], minlength=n_markets)
         rate = np.divide(separated, employed_people, out=self.separation_trend.copy(), where=employed_people > 0)
         self.separation_trend = 0.95 * self.separation_trend + 0.05 * rate
         normal = labour_market.normal_tightness(np.repeat(self.structure.natural_u, N_SKILLS), self.separation_trend,

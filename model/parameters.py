@@ -274,8 +274,8 @@ class Sector(Strict):
     skill_need: list[float] = Field(default_factory=lambda: [0.4, 0.4, 0.2],
                                     description="shares of low, medium and high skill in the sector's tasks",
                                     json_schema_extra={"unit": "shares", "source": "BLS OEWS occupation mix"})
-    productivity: float = param(1.6, 0.1, 20.0, "output per worker-month / wage", "BEA value added per worker",
-                                "value added per task-month relative to the jurisdiction's medium wage")
+    productivity: float = param(1.6, 0.1, 20.0, "output per task-month", "normalisation (BEA value added per worker)",
+                                "real output per task-month; sets the units of real output (prices scale inversely)")
 
     @field_validator("skill_need")
     @classmethod
@@ -328,9 +328,9 @@ class Technology(Strict):
     _months = field_validator("humanoid_midpoint", "ai_midpoint")(classmethod(lambda cls, v: check_month(v)))
 
     robot_price: float = param(2.4, 0.05, 50.0, "k$/month per robot-task", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
-                               "monthly cost of a robot doing one worker's tasks at start")
+                               "monthly cost of a robot doing one low-skill worker's tasks at start")
     robot_price_decline: float = param(0.10, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
-    ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one worker's tasks")
+    ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one white-collar worker's tasks")
     ai_price_decline: float = param(0.25, 0.0, 0.9, "per year", "Epoch AI price trends", "annual rate AI-service prices fall")
     electricity_share_ai: float = param(0.6, 0.0, 1.0, "share", "seed essay 2 ('sixty percent of the cost of a token')", "share of AI-service cost that is electricity")
     adoption_speed: float = param(0.04, 0.0, 1.0, "share of gap per month", "Acemoglu & Restrepo diffusion (assumption)", "monthly speed at which firms close the gap to their cost-minimising automation")
@@ -343,8 +343,8 @@ class Labour(Strict):
     matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
-    wage_up: float = param(0.006, 0.0, 0.5, "per month per log point", "assumption", "monthly wage rise per unit of log tightness above normal")
-    wage_down: float = param(0.002, 0.0, 0.5, "per month per log point", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
+    wage_up: float = param(0.006, 0.0, 0.5, "per month per unit of log gap", "assumption", "monthly wage rise per unit of log tightness above normal")
+    wage_down: float = param(0.002, 0.0, 0.5, "per month per unit of log gap", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
     downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
                                     "how hard the unemployed also look for jobs one skill level below their own")
     hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",

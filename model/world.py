@@ -28,7 +28,7 @@ class Structure:
     names: list[str]
     labour_force: np.ndarray          # people
     population: np.ndarray
-    need: np.ndarray                  # (J, S, K) skill shares of each sector's tasks, fitted to the labour force
+    need: np.ndarray                  # (J, S, K) skill shares of each sector's staff (people), fitted to the labour force
     productivity: np.ndarray          # (S,)
     robot_exposure: np.ndarray        # (S,)
     ai_exposure: np.ndarray           # (S,)
