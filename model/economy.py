@@ -34,7 +34,7 @@ from model import (automation, capital_flight, central_bank, finance, goods_mark
 from model.ledger import Ledger
 from model.levers import LeverSchedules
 from model.metrics import Metrics
-from model.parameters import SECTORS, Parameters, month_index
+from model.parameters import ALLOCATOR_KINDS, SECTORS, Parameters, month_index
 from model.world import (N_SKILLS, allocator_mix, build_structure, make_allocators, make_firms, make_talent,
                          make_workers)
 
@@ -192,6 +192,8 @@ class WhooshModel(mesa.Model):
                                               self._bincount(a.jurisdiction, assets), out=np.zeros(J),
                                               where=self._bincount(a.jurisdiction, assets) > 0)
         self.next_review = p.finance.tournament_review_months
+        cell = a.jurisdiction.astype(np.int64) * len(ALLOCATOR_KINDS) + a.kind
+        self.allocators_alike = np.bincount(cell)[cell]            # allocators sharing each one's jurisdiction and kind
 
         # government: debt from the parameters; purchases set the initial primary deficit
         self.gov.debt[:] = np.array([j.initial_debt for j in p.jurisdictions.values()]) * 12.0 * wage_bill
@@ -754,8 +756,7 @@ class WhooshModel(mesa.Model):
         shares = np.where(rest > 0, others / np.maximum(rest, 1e-12) * (1 - self.venture_share[:, None]), 0.0)
         shares[:, VENTURE] = np.where(mix[:, VENTURE] > 0, self.venture_share, 0.0)
         shares /= np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)
-        n_same = np.array([np.sum((aj == aj[r]) & (a.kind == a.kind[r])) for r in range(len(a))])
-        got = inflow[aj] * shares[aj, a.kind] / np.maximum(n_same, 1)
+        got = inflow[aj] * shares[aj, a.kind] / self.allocators_alike
         got_j = self._bincount(aj, got)
         leftover = inflow - got_j                       # kinds absent in a jurisdiction: money stays home
         w.savings += (leftover[w.jurisdiction] * np.maximum(invest, 0) * w.weight
