@@ -12,16 +12,16 @@ class TalentPopulation:
 
     def __init__(self, home: np.ndarray, productivity: np.ndarray, weight: np.ndarray):
         n = len(home)
-        self.home = home.astype(np.int16)
-        self.location = home.astype(np.int16).copy()
+        self.home = home.astype(np.intp)
+        self.location = home.astype(np.intp, copy=True)
         self.productivity = productivity.astype(float)
         self.weight = weight.astype(float)
         self.liquid = np.zeros(n)
         self.illiquid = np.zeros(n)
         self.trapped = np.zeros(n)               # wealth left behind, blocked at ``trapped_in``
-        self.trapped_in = home.astype(np.int16).copy()
-        self.employer = np.full(n, -1, dtype=np.int32)
-        self.months_since_move = np.zeros(n, dtype=np.int32)
+        self.trapped_in = home.astype(np.intp, copy=True)
+        self.employer = np.full(n, -1, dtype=np.intp)
+        self.months_since_move = np.zeros(n, dtype=np.intp)
         self.pay = np.zeros(n)
 
     def __len__(self) -> int:

@@ -15,8 +15,8 @@ class AllocatorPopulation:
 
     def __init__(self, jurisdiction: np.ndarray, kind: np.ndarray, n_firms: int, n_jurisdictions: int):
         n = len(jurisdiction)
-        self.jurisdiction = jurisdiction.astype(np.int16)
-        self.kind = kind.astype(np.int8)
+        self.jurisdiction = jurisdiction.astype(np.intp)
+        self.kind = kind.astype(np.intp)
         self.cash = np.zeros(n)
         self.stakes = np.zeros((n, n_firms))
         self.offshore = np.zeros((n, n_jurisdictions))   # money moved out, by where it is held

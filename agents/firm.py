@@ -14,9 +14,9 @@ class FirmPopulation:
 
     def __init__(self, jurisdiction: np.ndarray, sector: np.ndarray, kind: np.ndarray):
         n = len(jurisdiction)
-        self.jurisdiction = jurisdiction.astype(np.int16)
-        self.sector = sector.astype(np.int8)
-        self.kind = kind.astype(np.int8)
+        self.jurisdiction = jurisdiction.astype(np.intp)
+        self.sector = sector.astype(np.intp)
+        self.kind = kind.astype(np.intp)
         self.alive = np.zeros(n, dtype=bool)
         self.workers = np.zeros((n, 3))          # people employed by skill
         self.robot_share = np.zeros(n)           # share of low-skill tasks done by robots
@@ -33,8 +33,8 @@ class FirmPopulation:
         self.expected_sales = np.zeros(n)
         self.profit = np.zeros(n)
         self.valuation = np.zeros(n)
-        self.owner = np.full(n, -1, dtype=np.int32)  # lead allocator
-        self.founded = np.zeros(n, dtype=np.int32)
+        self.owner = np.full(n, -1, dtype=np.intp)  # lead allocator
+        self.founded = np.zeros(n, dtype=np.intp)
         self.tournament_weight = np.ones(n)      # funding weight set by tournament reviews
 
     def __len__(self) -> int:

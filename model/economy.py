@@ -109,10 +109,13 @@ class WhooshModel(mesa.Model):
         f.tasks[:] = np.where(f.alive, f.tasks / np.maximum(self._people_per_task(), 1e-9), 0.0)
 
         # workers: a natural-rate share unemployed in each market, the rest placed by demand
-        market = w.jurisdiction.astype(np.int64) * N_SKILLS + w.skill
+        self.worker_market = w.jurisdiction * N_SKILLS + w.skill       # (jurisdiction, own skill): fixed
+        self.worker_keep = 1.0 - st.income_tax[w.jurisdiction]           # share of a wage kept after tax
+        self.worker_benefit_rate = st.replacement[w.jurisdiction] * self.worker_keep
+        market = self.worker_market
         employed = rng.random(len(w)) >= st.natural_u[w.jurisdiction]
         demand = self._labour_demand()
-        cell_market = (f.jurisdiction.astype(np.int64)[:, None] * N_SKILLS + np.arange(N_SKILLS)).ravel()
+        cell_market = (f.jurisdiction[:, None] * N_SKILLS + np.arange(N_SKILLS)).ravel()
         cells = labour_market.assign_to_vacancies(rng, market[employed], demand.ravel(), cell_market)
         hired = np.flatnonzero(employed)[cells >= 0]
         w.employed[hired] = True
@@ -159,14 +162,14 @@ class WhooshModel(mesa.Model):
             1 - st.income_tax[w.jurisdiction]) * w.last_wage
         margin = p.goods.markup / (1.0 + p.goods.markup)
         profit_income = self._bincount(f.jurisdiction, margin * f.expected_sales * f.alive) * (1 - st.corporate_tax)
-        labour_income = self._bincount(w.jurisdiction, net_income * w.weight)
+        labour_income = w.by_jurisdiction(net_income * w.weight)
         with_capital = net_income * (1.0 + profit_income / np.maximum(labour_income, 1e-12))[w.jurisdiction]
         w.savings[:] = (1.0 - p.goods.mpc_income) / max(p.goods.mpc_wealth, 1e-6) * with_capital
         monthly_cost = self._firm_monthly_cost(unit_cost)
         f.cash[:] = np.where(f.alive, p.finance.cash_buffer * monthly_cost, 0.0)
         f.capital[:] = np.where(f.alive, 12.0 * monthly_cost, 0.0)
         f.founded[:] = 0
-        wage_bill = np.bincount(w.jurisdiction, weights=gross * w.weight, minlength=J)
+        wage_bill = w.by_jurisdiction(gross * w.weight)
         mix = allocator_mix(p)
         self.venture_base = mix[:, VENTURE].copy()
         self.venture_share = finance.venture_share_target(self.venture_base, self.gov.carry_tax, st.top_tax,
@@ -192,7 +195,9 @@ class WhooshModel(mesa.Model):
                                               self._bincount(a.jurisdiction, assets), out=np.zeros(J),
                                               where=self._bincount(a.jurisdiction, assets) > 0)
         self.next_review = p.finance.tournament_review_months
-        cell = a.jurisdiction.astype(np.int64) * len(ALLOCATOR_KINDS) + a.kind
+        bounds = np.searchsorted(f.jurisdiction, np.arange(J + 1))   # firms are stored grouped by jurisdiction
+        self.firm_span = [slice(bounds[j], bounds[j + 1]) for j in range(J)]
+        cell = a.jurisdiction * len(ALLOCATOR_KINDS) + a.kind
         self.allocators_alike = np.bincount(cell)[cell]            # allocators sharing each one's jurisdiction and kind
 
         # government: debt from the parameters; purchases set the initial primary deficit
@@ -205,7 +210,7 @@ class WhooshModel(mesa.Model):
         deficit = np.array([j.primary_deficit for j in p.jurisdictions.values()]) * wage_bill
         self.real_purchases = np.maximum(revenue - benefits + deficit, 0.0)
 
-        for sector, amounts in (("households", self._bincount(w.jurisdiction, w.savings * w.weight)),
+        for sector, amounts in (("households", w.by_jurisdiction(w.savings * w.weight)),
                                 ("talent", self._bincount(t.location, t.liquid * t.weight)),
                                 ("firms", self._bincount(f.jurisdiction, f.cash)),
                                 ("allocators", self._bincount(a.jurisdiction, a.cash))):
@@ -214,6 +219,7 @@ class WhooshModel(mesa.Model):
         self.demand_shock = np.zeros(J)
         # households start with the steady-state flow of after-tax profits as capital income
         self.capital_income_accrued = profit_income
+        self.unemployment_j = st.natural_u.copy()
         self.household_capital_income = np.zeros(J)
         self.separation_trend = np.full(J * N_SKILLS, p.labour.separation_rate)
         self.last_outflow_share = np.zeros(J)
@@ -255,10 +261,21 @@ class WhooshModel(mesa.Model):
         w.last_wage[rows] = w.wage[rows]
         w.wage[rows] = 0.0
 
+    def _job_market_headcount(self) -> np.ndarray:
+        """People employed per (jurisdiction, job skill) market, from the firms' headcount."""
+        f = self.firms
+        cells = f.jurisdiction[:, None] * N_SKILLS + np.arange(N_SKILLS)
+        return np.bincount(cells.ravel(), weights=f.workers.ravel(), minlength=self.n_j * N_SKILLS)
+
+    def _add_headcount(self, cells: np.ndarray, people: np.ndarray) -> None:
+        """Add ``people`` to firm-skill ``cells`` (firm × N_SKILLS + skill) of the firms' headcount."""
+        f = self.firms
+        f.workers += np.bincount(cells, weights=people, minlength=len(f) * N_SKILLS).reshape(len(f), N_SKILLS)
+
     def _refresh_headcount(self) -> None:
         w, f = self.workers, self.firms
         emp = w.employed
-        cells = w.employer[emp].astype(np.int64) * N_SKILLS + w.job_skill[emp]
+        cells = w.employer[emp] * N_SKILLS + w.job_skill[emp]
         f.workers[:] = np.bincount(cells, weights=w.weight[emp], minlength=len(f) * N_SKILLS).reshape(len(f), N_SKILLS)
 
     def _task_shares(self, people: np.ndarray) -> np.ndarray:
@@ -311,10 +328,10 @@ class WhooshModel(mesa.Model):
         if len(bits) == 0:
             return np.full(len(jurisdiction), -1, dtype=np.int32)
         size = np.maximum(f.tasks[bits], 1e-9)
-        market = f.jurisdiction[bits].astype(np.int64)
-        chosen = labour_market.assign_to_vacancies(self.rng, jurisdiction.astype(np.int64), size, market)
+        market = f.jurisdiction[bits]
+        chosen = labour_market.assign_to_vacancies(self.rng, jurisdiction, size, market)
         fallback = bits[self.rng.choice(len(bits), size=len(jurisdiction), p=size / size.sum())]
-        return np.where(chosen >= 0, bits[np.maximum(chosen, 0)], fallback).astype(np.int32)
+        return np.where(chosen >= 0, bits[np.maximum(chosen, 0)], fallback)
 
     @property
     def month(self) -> int:
@@ -387,7 +404,7 @@ class WhooshModel(mesa.Model):
     # 2 ------------------------------------------------------------------
     def _central_bank(self) -> None:
         cb, g = self.p.central_bank, self.gov
-        u = self.metrics.unemployment_by_jurisdiction() if self.steps > 1 else self.structure.natural_u
+        u = self.unemployment_j
         self.policy_rate = central_bank.taylor_rate(
             self.policy_rate, u, self.structure.natural_u, g.inflation, cb.inflation_target,
             cb.neutral_rate, cb.inflation_weight, cb.unemployment_weight, cb.smoothing)
@@ -427,38 +444,36 @@ class WhooshModel(mesa.Model):
     def _labour_market(self, displaced: np.ndarray) -> None:
         w, f, p, rng = self.workers, self.firms, self.p, self.rng
         lab = p.labour
-        emp_before = w.employed.copy()
         demand = self._labour_demand()
-        # separations: layoffs above demand, exogenous quits, and firm exits
-        prob = labour_market.layoff_probability(f.workers, demand, lab.hoarding)
+        # separations: layoffs above demand, exogenous quits, and firm exits (probabilities per firm-skill cell)
+        excess = labour_market.layoff_probability(f.workers, demand, lab.hoarding)
+        p_cell = np.clip(excess + lab.separation_rate * (1 - excess), 0.0, 1.0)
+        p_cell[~f.alive] = 1.0
+        employed_people = self._job_market_headcount()
+        employed_before = employed_people.sum()
         emp = np.flatnonzero(w.employed)
-        firm, skill = w.employer[emp], w.job_skill[emp]
-        p_excess = prob[firm, skill]
-        p_total = np.clip(p_excess + lab.separation_rate * (1 - p_excess), 0.0, 1.0)
-        p_total = np.where(f.alive[firm], p_total, 1.0)
+        cell = w.employer[emp] * N_SKILLS + w.job_skill[emp]
         draw = rng.random(len(emp))
-        leave = draw < p_total
-        by_automation = np.minimum(displaced[firm, skill], p_excess)
-        flagged = leave & (draw < by_automation)
-        gone = emp[leave]
-        gone_market = w.jurisdiction[gone].astype(np.int64) * N_SKILLS + w.job_skill[gone]
-        employed_people = np.bincount(w.jurisdiction[emp].astype(np.int64) * N_SKILLS + w.job_skill[emp],
-                                      weights=w.weight[emp], minlength=self.n_j * N_SKILLS)
+        leave = np.flatnonzero(draw < p_cell.ravel()[cell])
+        by_automation = np.minimum(displaced, excess).ravel()[cell[leave]]
+        flagged = emp[leave[draw[leave] < by_automation]]
+        gone, gone_cell = emp[leave], cell[leave]
+        gone_market = w.jurisdiction[gone] * N_SKILLS + w.job_skill[gone]
         self._separate(gone)
-        w.displaced[emp[flagged]] = True
-        self._refresh_headcount()
+        w.displaced[flagged] = True
+        self._add_headcount(gone_cell, -w.weight[gone])
 
         # vacancies and matching per (jurisdiction, skill) market; job seekers also search one level down
         vac = np.maximum(demand - f.workers, 0.0)
         n_markets = self.n_j * N_SKILLS
-        market = w.jurisdiction.astype(np.int64) * N_SKILLS + w.skill
+        market = self.worker_market
         seekers = np.flatnonzero(~w.employed)
         own, below = market[seekers], market[seekers] - 1
         can_downgrade = w.skill[seekers] > LOW
         intensity = lab.downgrade_search * can_downgrade
         u_people = (np.bincount(own, weights=w.weight[seekers], minlength=n_markets)
                     + np.bincount(np.where(can_downgrade, below, 0), weights=w.weight[seekers] * intensity, minlength=n_markets))
-        cell_market = (f.jurisdiction.astype(np.int64)[:, None] * N_SKILLS + np.arange(N_SKILLS)).ravel()
+        cell_market = (f.jurisdiction[:, None] * N_SKILLS + np.arange(N_SKILLS)).ravel()
         v_people = np.bincount(cell_market, weights=vac.ravel(), minlength=n_markets)
         m = labour_market.matches(u_people, v_people, lab.matching_efficiency, lab.matching_elasticity)
         finding = np.divide(m, u_people, out=np.zeros_like(m), where=u_people > 0)
@@ -474,7 +489,7 @@ class WhooshModel(mesa.Model):
         w.job_skill[hired] = cells % N_SKILLS
         w.sector[hired] = f.sector[cells // N_SKILLS]
         w.displaced[hired] = False
-        self._refresh_headcount()
+        self._add_headcount(cells, w.weight[hired])
 
         # wages: tightness against its normal level, sticky downward
         tight = np.divide(v_people, np.maximum(u_people, 1e-9))
@@ -489,12 +504,14 @@ class WhooshModel(mesa.Model):
         infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * self.gov.inflation) / 12.0
         self.wage = labour_market.update_wages(self.wage.ravel(), tight, normal, lab.wage_up,
                                                lab.wage_down, np.repeat(infl_month, N_SKILLS)).reshape(self.n_j, N_SKILLS)
-        w.wage[:] = np.where(w.employed, self.wage[w.jurisdiction, np.maximum(w.job_skill, 0)], 0.0)
+        w.wage[:] = self.wage.ravel()[self.worker_market - w.skill + np.maximum(w.job_skill, 0)] * w.employed
         self.firm_need = labour_market.skill_needs(self.base_need, self.wage[f.jurisdiction] / self.structure.wage0[f.jurisdiction],
                                                    lab.skill_substitution)
-        w.months_unemployed[:] = np.where(w.employed, 0, w.months_unemployed + 1)
+        w.months_unemployed += 1
+        w.months_unemployed *= ~w.employed
+        employed_j = self._job_market_headcount().reshape(self.n_j, N_SKILLS).sum(axis=1)
+        self.unemployment_j = np.clip(1.0 - employed_j / self.structure.labour_force, 0.0, 1.0)
 
-        employed_before = (emp_before * w.weight).sum()
         self.labour_flows = {
             "separations": float(w.weight[gone].sum()) / max(employed_before, 1e-12),
             "job_finding": float(w.weight[hired].sum()) / max(float(w.weight[seekers].sum()), 1e-12),
@@ -505,27 +522,27 @@ class WhooshModel(mesa.Model):
     def _incomes(self) -> None:
         """Wages and benefits to workers, pay to talent; taxes withheld. Money moves when it is spent."""
         w, t, f, st = self.workers, self.talent, self.firms, self.structure
-        tax = st.income_tax[w.jurisdiction]
-        self.gross_wage = np.where(w.employed, w.wage, 0.0)
-        self.benefit = np.where(w.employed, 0.0, st.replacement[w.jurisdiction] * (1 - tax) * w.last_wage)
-        w.income[:] = self.gross_wage * (1 - tax) + self.benefit + self.capital_income_per_person()
+        net_wage = w.wage * self.worker_keep                     # w.wage is 0 for the unemployed
+        benefit = self.worker_benefit_rate * w.last_wage * ~w.employed
+        received = net_wage + benefit
+        w.income[:] = received + self.capital_income_per_person()
+        w.savings += received
         # firm → worker wages, government → unemployed benefits, firm → government tax
-        emp = w.employed
-        wage_cost = np.bincount(w.employer[emp], weights=(w.wage * w.weight)[emp], minlength=len(f))
-        f.cash -= wage_cost
-        self.firm_wage_cost = wage_cost
-        net = self._bincount(w.jurisdiction, self.gross_wage * (1 - tax) * w.weight)
-        taxes = self._bincount(w.jurisdiction, self.gross_wage * tax * w.weight)
-        benefits = self._bincount(w.jurisdiction, self.benefit * w.weight)
+        # (everyone in a firm-skill cell earns that market's wage, so firms' wage bills come from headcount)
+        self.firm_wage_cost = (f.workers * self.wage[f.jurisdiction]).sum(axis=1)
+        f.cash -= self.firm_wage_cost
+        wages = self._bincount(f.jurisdiction, self.firm_wage_cost)
+        net = w.by_jurisdiction(net_wage * w.weight)
+        taxes = wages - net
+        benefits = w.by_jurisdiction(benefit * w.weight)
         self.ledger.transfer_by_jurisdiction("firms", "households", net)
         self.ledger.transfer_by_jurisdiction("firms", "government", taxes)
         self.ledger.transfer_by_jurisdiction("government", "households", benefits)
         self.gov.cash += taxes - benefits
-        w.savings += self.gross_wage * (1 - tax) + self.benefit
         self.flows["gov_revenue"] += taxes
         self.flows["gov_spending"] += benefits
         self.flows["benefits"] += benefits
-        self.flows["wages"] += self._bincount(w.jurisdiction, self.gross_wage * w.weight)
+        self.flows["wages"] += wages
 
         # talent pay: employer's scale, taxed where the talent lives
         has_job = (t.employer >= 0) & f.alive[np.maximum(t.employer, 0)]
@@ -533,8 +550,8 @@ class WhooshModel(mesa.Model):
         t.pay[:] = np.where(t.employer >= 0, st.talent_pay[f.jurisdiction[np.maximum(t.employer, 0)]] * t.productivity, 0.0)
         ttax = self._talent_tax(t.location, t.home)
         employer_j = f.jurisdiction[np.maximum(t.employer, 0)]
-        f.cash -= np.bincount(np.maximum(t.employer, 0), weights=t.pay * t.weight, minlength=len(f))
         self.firm_talent_cost = np.bincount(np.maximum(t.employer, 0), weights=t.pay * t.weight, minlength=len(f))
+        f.cash -= self.firm_talent_cost
         self.ledger.transfer("firms", employer_j, "talent", t.location, t.pay * (1 - ttax) * t.weight)
         self.ledger.transfer("firms", employer_j, "government", t.location, t.pay * ttax * t.weight)
         t_tax = self._bincount(t.location, t.pay * ttax * t.weight)
@@ -548,7 +565,7 @@ class WhooshModel(mesa.Model):
         """Last month's distributions and GP income, spread over households in proportion to savings."""
         w = self.workers
         received = self.household_capital_income
-        held = self._bincount(w.jurisdiction, np.maximum(w.savings, 0) * w.weight)
+        held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
         return received[w.jurisdiction] * np.maximum(w.savings, 0) / np.maximum(held[w.jurisdiction], 1e-12)
 
     # 6 ------------------------------------------------------------------
@@ -565,9 +582,9 @@ class WhooshModel(mesa.Model):
         t_plan = np.minimum((1 - p.talent.saving_rate) * self.talent_net_pay + gm.mpc_wealth * np.maximum(t.liquid, 0),
                             np.maximum(t.liquid, 0))
         gov_plan = self.real_purchases * g.price_index
-        hh_total = self._bincount(w.jurisdiction, hh_plan * w.weight)
+        hh_total = w.by_jurisdiction(hh_plan * w.weight)
         t_total = self._bincount(t.location, t_plan * t.weight)
-        market = f.jurisdiction.astype(np.int64) * S + f.sector
+        market = f.jurisdiction * S + f.sector
         weight = np.where(f.alive, f.expected_sales, 0.0)
         sector_price = np.divide(np.bincount(market, weights=weight * f.price / self.price0, minlength=J * S),
                                  np.bincount(market, weights=weight, minlength=J * S),
@@ -589,15 +606,15 @@ class WhooshModel(mesa.Model):
         w.savings -= hh_paid
         t.liquid -= t_paid
         self.household_consumption = hh_paid
-        self.ledger.transfer_by_jurisdiction("households", "firms", self._bincount(w.jurisdiction, hh_paid * w.weight))
-        self.ledger.transfer_by_jurisdiction("talent", "firms", self._bincount(t.location, t_paid * t.weight))
+        self.ledger.transfer_by_jurisdiction("households", "firms", ratio * hh_total)
+        self.ledger.transfer_by_jurisdiction("talent", "firms", ratio * t_total)
         self.ledger.transfer_by_jurisdiction("government", "firms", gov_paid)
         g.cash -= gov_paid
         f.sales[:] = sales
         f.cash += sales
         f.output[:] = sales / np.maximum(f.price, 1e-12)
         self.flows["gov_spending"] += gov_paid
-        self.flows["consumption"] += self._bincount(w.jurisdiction, hh_paid * w.weight) + self._bincount(t.location, t_paid * t.weight)
+        self.flows["consumption"] += ratio * (hh_total + t_total)
         self.flows["gdp"] += spent
 
         # AI services and robots: bought from AI labs worldwide, shared by the talent they employ
@@ -653,8 +670,8 @@ class WhooshModel(mesa.Model):
         valid = t.employer >= 0
         contrib = np.where(valid, t.productivity * t.weight, 0.0)
         emp = np.maximum(t.employer, 0)
-        denom = np.zeros((len(f), self.n_j))
-        np.add.at(denom, (emp[valid], t.location[valid]), contrib[valid])
+        denom = np.bincount(emp[valid] * self.n_j + t.location[valid], weights=contrib[valid],
+                            minlength=len(f) * self.n_j).reshape(len(f), self.n_j)
         per_unit = np.divide(royalty, denom, out=np.zeros_like(royalty), where=denom > 0)
         received = per_unit[emp, t.location] * contrib                          # total per talent row
         received = np.where(t.location != j[emp], received, 0.0)
@@ -697,12 +714,12 @@ class WhooshModel(mesa.Model):
         # dividends of firms nobody holds go to their jurisdiction's households
         orphan = self._bincount(j, np.where(owned, 0.0, dividend))
         self.ledger.transfer_by_jurisdiction("firms", "households", orphan)
-        self._pay_households(orphan)
+        self.orphan_dividends = orphan
 
     def _pay_households(self, amounts: np.ndarray) -> None:
         """Credit ``amounts[j]`` to households of j in proportion to their savings (ledger already moved)."""
         w = self.workers
-        held = self._bincount(w.jurisdiction, np.maximum(w.savings, 0) * w.weight)
+        held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
         share = np.divide(np.maximum(w.savings, 0), held[w.jurisdiction], out=np.zeros(len(w)), where=held[w.jurisdiction] > 0)
         w.savings += amounts[w.jurisdiction] * share
         self.capital_income_accrued += amounts
@@ -739,13 +756,13 @@ class WhooshModel(mesa.Model):
         self.ledger.transfer_by_jurisdiction("allocators", "households", to_households)
         g.cash += to_gov
         self.flows["gov_revenue"] += to_gov
-        self._pay_households(to_households)
+        self._pay_households(to_households + self.orphan_dividends)
 
         # new savings handed to allocators; venture's share follows GPs' after-tax carry
         saving = np.maximum(w.income - self.household_consumption, 0.0)
         invest = np.minimum(fin.invest_share * saving, np.maximum(w.savings, 0.0))
         w.savings -= invest
-        inflow = self._bincount(w.jurisdiction, invest * w.weight)
+        inflow = w.by_jurisdiction(invest * w.weight)
         target = finance.venture_share_target(self.venture_base, g.carry_tax, st.top_tax, fin.reference_carry_advantage,
                                               fin.venture_carry_elasticity)
         self.venture_share += fin.venture_share_speed * (target - self.venture_share)
@@ -774,24 +791,37 @@ class WhooshModel(mesa.Model):
                 weights = finance.tournament_review(score, funded, fin.tournament_keep, fin.tournament_scale_up)
                 f.tournament_weight[funded] = weights[funded]
 
-        # deployment into firms
-        deploy_rate = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
+        self._deploy()
+
+    def _deploy(self) -> None:
+        """Allocators put a share of their cash into firms, spread by their kind's deployment weights.
+
+        Each allocator invests in its own jurisdiction's firms (sovereign funds anywhere). Firms are
+        stored grouped by jurisdiction, so each allocator touches only its jurisdiction's slice.
+        """
+        fin, a, f = self.p.finance, self.allocators, self.firms
+        rates = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
+        amount = rates[a.kind] * np.maximum(a.cash, 0.0)
         is_bits = (f.kind == BITS).astype(float)
-        for r in range(len(a)):
-            amount = deploy_rate[a.kind[r]] * max(a.cash[r], 0.0)
-            if amount <= 0:
+        weights = {kind: finance.deployment_weights(kind, f.valuation, f.sales, f.expected_sales, f.profit, is_bits,
+                                                    f.tournament_weight, f.alive)
+                   for kind in np.unique(a.kind[amount > 0])}
+        inflow = np.zeros(len(f))
+        for r in np.flatnonzero(amount > 0):
+            span = slice(None) if a.kind[r] == SOVEREIGN else self.firm_span[a.jurisdiction[r]]
+            w_r = weights[a.kind[r]][span]
+            total = w_r.sum()
+            if total <= 0:
+                amount[r] = 0.0
                 continue
-            eligible = f.alive if a.kind[r] == SOVEREIGN else f.alive & (f.jurisdiction == aj[r])
-            weights = finance.deployment_weights(int(a.kind[r]), f.valuation, f.sales, f.expected_sales, f.profit,
-                                                 is_bits, f.tournament_weight, eligible)
-            if weights.sum() <= 0:
-                continue
-            alloc = amount * weights / weights.sum()
-            a.cash[r] -= amount
-            a.stakes[r] += alloc
-            f.cash += alloc
-            f.capital += alloc
-            self.ledger.transfer("allocators", aj[r], "firms", f.jurisdiction, alloc)
+            alloc = amount[r] / total * w_r
+            a.stakes[r, span] += alloc
+            inflow[span] += alloc
+        a.cash -= amount
+        f.cash += inflow
+        f.capital += inflow
+        self.ledger.pooled("allocators", self._bincount(a.jurisdiction, amount), "firms",
+                           self._bincount(f.jurisdiction, inflow))
 
     def _recommit_to_venture(self) -> None:
         """Investors move uninvested cash between venture and other allocators toward venture's target share.
@@ -848,6 +878,7 @@ class WhooshModel(mesa.Model):
         dead = np.flatnonzero(~f.alive)
         entering = dead[self.rng.random(len(dead)) < fin.entry_rate]
         self.entries = 0
+        peer_size, peer_price = self._peer_medians(entering)
         for slot in entering:
             k = j[slot]
             funders = np.flatnonzero((a.jurisdiction == k) & (a.cash > 0))
@@ -855,8 +886,7 @@ class WhooshModel(mesa.Model):
                 funders = funders[a.kind[funders] != INDEX] if np.any(a.kind[funders] != INDEX) else funders
             if len(funders) == 0:
                 continue
-            peers = f.alive & (j == k) & (f.sector == f.sector[slot])
-            size = np.median(f.tasks[peers]) if peers.any() else np.median(f.tasks[f.alive & (j == k)])
+            size = peer_size[slot]
             unit = float((self.firm_need[slot] * self.wage[k] / self.firm_eff[slot]).sum())
             seed_capital = fin.entry_capital * unit * size
             funder = funders[np.argmax(a.cash[funders])]
@@ -876,11 +906,32 @@ class WhooshModel(mesa.Model):
             f.owner[slot] = funder
             a.stakes[:, slot] = 0.0
             a.stakes[funder, slot] = seed_capital
-            peer_price = np.median(f.price[peers]) if peers.any() else f.price[slot]
-            f.price[slot] = peer_price
-            self.price0[slot] = peer_price
-            f.expected_sales[slot] = 0.5 * peer_price * size * self.sector_productivity[slot]
+            f.price[slot] = peer_price[slot]
+            self.price0[slot] = peer_price[slot]
+            f.expected_sales[slot] = 0.5 * peer_price[slot] * size * self.sector_productivity[slot]
             self.entries += 1
+
+    def _peer_medians(self, slots: np.ndarray) -> tuple[dict, dict]:
+        """Median size and price of the alive firms in each slot's market (jurisdiction × sector).
+
+        A market with no alive firm falls back to the jurisdiction's median size and the slot's last price.
+        """
+        f = self.firms
+        market = f.jurisdiction * len(SECTORS) + f.sector
+        size, price = {}, {}
+        medians = {}
+        for m in np.unique(market[slots]):
+            peers = f.alive & (market == m)
+            if peers.any():
+                medians[m] = (float(np.median(f.tasks[peers])), float(np.median(f.price[peers])))
+            else:
+                home = f.alive & (f.jurisdiction == m // len(SECTORS))
+                medians[m] = (float(np.median(f.tasks[home])) if home.any() else 0.0, None)
+        for slot in slots:
+            s_size, s_price = medians[market[slot]]
+            size[slot] = s_size
+            price[slot] = s_price if s_price is not None else float(f.price[slot])
+        return size, price
 
     # 10 -----------------------------------------------------------------
     def _capital_flight(self) -> None:
@@ -931,8 +982,8 @@ class WhooshModel(mesa.Model):
         w, g, pol = self.workers, self.gov, self.p.politics
         w.grievance[:] = politics.update_grievance(w.grievance, ~w.employed, w.displaced, pol.grievance_unemployed,
                                                    pol.grievance_displaced, pol.grievance_decay)
-        g.populism[:] = politics.populism(w.grievance, w.weight, w.jurisdiction, self.n_j)
-        u = self.metrics.unemployment_by_jurisdiction()
+        g.populism[:] = politics.populism(w.by_jurisdiction(w.grievance * w.weight), self.structure.labour_force)
+        u = self.unemployment_j
         g.violence_risk[:] = politics.violence_risk(g.populism, u, self.structure.natural_u, pol.violence_base,
                                                     pol.violence_populism, pol.violence_unemployment)
 
@@ -971,7 +1022,7 @@ class WhooshModel(mesa.Model):
             movers = deciding[choice != cur]
             if len(movers):
                 dest = choice[choice != cur]
-                origin = t.location[movers].astype(np.int64)
+                origin = t.location[movers]
                 wealth = np.maximum(t.liquid[movers], 0.0) + t.illiquid[movers]
                 s = g.capital_controls[origin]
                 exit_tax = np.minimum(c.max_exit_tax * s * wealth, np.maximum(t.liquid[movers], 0.0))
@@ -1071,7 +1122,7 @@ class WhooshModel(mesa.Model):
         """Per-jurisdiction sums of the agents' own money holdings, for the ledger check."""
         w, t, f, a = self.workers, self.talent, self.firms, self.allocators
         return {
-            "households": self._bincount(w.jurisdiction, w.savings * w.weight),
+            "households": w.by_jurisdiction(w.savings * w.weight),
             "talent": self._bincount(t.location, t.liquid * t.weight),
             "blocked": self._bincount(t.trapped_in, t.trapped * t.weight),
             "firms": self._bincount(f.jurisdiction, f.cash),

@@ -12,8 +12,9 @@ def ip_rent_shares(employer, location, productivity, weight, n_firms: int, n_jur
         (n_firms, J) shares; rows of firms with no talent are zero.
     """
     valid = employer >= 0
-    contrib = np.zeros((n_firms, n_jurisdictions))
-    np.add.at(contrib, (employer[valid], location[valid]), (productivity * weight)[valid])
+    cell = employer[valid] * n_jurisdictions + location[valid]
+    contrib = np.bincount(cell, weights=(productivity * weight)[valid],
+                          minlength=n_firms * n_jurisdictions).reshape(n_firms, n_jurisdictions)
     total = contrib.sum(axis=1, keepdims=True)
     return np.divide(contrib, total, out=np.zeros_like(contrib), where=total > 0)
 

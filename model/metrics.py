@@ -11,7 +11,7 @@ import pandas as pd
 
 from model.parameters import ALLOCATOR_KINDS, SECTORS, SKILLS
 
-GINI_SAMPLE = 50_000
+GINI_SAMPLE = 20_000
 
 # metrics bounded to [0, 1]: shares, probabilities, rates of people (tests check them every step)
 SHARE_PREFIXES = ("unemployment", "employment_to_population", "vacancy_rate", "labour_share", "populism",
@@ -44,6 +44,8 @@ class Metrics:
         self.gini_workers = np.sort(rng.choice(n_w, size=min(n_w, GINI_SAMPLE), replace=False))
         self.gini_talent = np.sort(rng.choice(n_t, size=min(n_t, GINI_SAMPLE), replace=False))
         self.values: dict[str, float] = {name: 0.0 for name in self.names()}
+        w = model.workers
+        self.skill_labour_force = np.bincount(w.skill, weights=w.weight, minlength=len(SKILLS))
 
     def names(self) -> list[str]:
         js = self.names_j
@@ -66,14 +68,6 @@ class Metrics:
     def reporters(self) -> dict:
         return {name: (lambda m, n=name: m.metrics.values[n]) for name in self.names()}
 
-    # ------------------------------------------------------------------ pieces used by the model too
-
-    def unemployment_by_jurisdiction(self) -> np.ndarray:
-        w = self.model.workers
-        lf = np.bincount(w.jurisdiction, weights=w.weight, minlength=self.model.n_j)
-        un = np.bincount(w.jurisdiction, weights=w.weight * ~w.employed, minlength=self.model.n_j)
-        return un / np.maximum(lf, 1e-12)
-
     # ------------------------------------------------------------------ all metrics
 
     def compute(self) -> None:
@@ -81,31 +75,33 @@ class Metrics:
         w, f, t, g, a, st = m.workers, m.firms, m.talent, m.gov, m.allocators, m.structure
         J, home = m.n_j, st.home
         v = self.values
-        unemployed = ~w.employed
-        lf = w.weight.sum()
-        v["unemployment"] = float((w.weight * unemployed).sum() / lf)
+        # a few weighted counts over the workers, then everything else from them
+        employed_w = w.weight * w.employed
+        unemployed_w = w.weight - employed_w
+        skill_un = np.bincount(w.skill, weights=unemployed_w, minlength=len(SKILLS))
+        skill_emp = self.skill_labour_force - skill_un
+        skill_pay = np.bincount(w.skill, weights=w.wage * employed_w, minlength=len(SKILLS))
+        sector = np.maximum(w.sector, 0)
+        sector_lf = np.bincount(sector, weights=w.weight, minlength=len(SECTORS))
+        sector_un = np.bincount(sector, weights=unemployed_w, minlength=len(SECTORS))
+        lf = self.skill_labour_force.sum()
+        v["unemployment"] = float(skill_un.sum() / lf)
         for k, s in enumerate(SKILLS):
-            mask = w.skill == k
-            v[f"unemployment_{s}"] = float((w.weight * unemployed)[mask].sum() / max(w.weight[mask].sum(), 1e-12))
-        sector_lf = np.bincount(np.maximum(w.sector, 0), weights=w.weight, minlength=len(SECTORS))
-        sector_un = np.bincount(np.maximum(w.sector, 0), weights=w.weight * unemployed, minlength=len(SECTORS))
+            v[f"unemployment_{s}"] = float(skill_un[k] / max(self.skill_labour_force[k], 1e-12))
+            v[f"wage_{s}"] = float(skill_pay[k] / max(skill_emp[k], 1e-12))
         for k, s in enumerate(SECTORS):
             v[f"unemployment_{s}"] = float(sector_un[k] / max(sector_lf[k], 1e-12))
-        u_j = self.unemployment_by_jurisdiction()
+        u_j = m.unemployment_j
         for j, name in enumerate(self.names_j):
             v[f"unemployment_{name}"] = float(u_j[j])
-        population = sum(jr.population for jr in m.p.jurisdictions.values())
-        v["employment_to_population"] = float((w.weight * w.employed).sum() / population)
+        employed = skill_emp.sum()
+        v["employment_to_population"] = float(employed / st.population.sum())
         vac = m.labour_flows["vacancies"]
         v["vacancies"] = float(vac.sum())
-        v["vacancy_rate"] = float(vac.sum() / (vac.sum() + (w.weight * w.employed).sum()))
+        v["vacancy_rate"] = float(vac.sum() / (vac.sum() + employed))
         v["job_finding_rate"] = float(np.clip(m.labour_flows["job_finding"], 0, 1))
         v["separation_rate"] = float(np.clip(m.labour_flows["separations"], 0, 1))
-        emp_w = w.weight * w.employed
-        v["wage_mean"] = float((w.wage * emp_w).sum() / max(emp_w.sum(), 1e-12))
-        for k, s in enumerate(SKILLS):
-            mask = w.skill == k
-            v[f"wage_{s}"] = float((w.wage * emp_w)[mask].sum() / max(emp_w[mask].sum(), 1e-12))
+        v["wage_mean"] = float(skill_pay.sum() / max(employed, 1e-12))
         robots = np.bincount(f.jurisdiction, weights=f.robots * f.alive, minlength=J)
         v["robots_per_1000"] = float(robots.sum() / (st.labour_force.sum() / 1000.0))
         gdp = m.flows["gdp"]
@@ -124,7 +120,7 @@ class Metrics:
         v["labour_share"] = float(np.clip(income / max(gdp.sum(), 1e-12), 0.0, 1.0))
         v["policy_rate"] = float(g.policy_rate[home])
         v["inflation"] = float(g.inflation[home])
-        lf_j = np.bincount(w.jurisdiction, weights=w.weight, minlength=J)
+        lf_j = st.labour_force
         v["populism"] = float((g.populism * lf_j).sum() / lf_j.sum())
         v["violence_risk"] = float((g.violence_risk * lf_j).sum() / lf_j.sum())
 

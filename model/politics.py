@@ -12,11 +12,9 @@ def update_grievance(grievance, unemployed, displaced, rise_unemployed: float, r
     return np.clip(grievance * (1.0 - decay) + rise * (1.0 - grievance), 0.0, 1.0)
 
 
-def populism(grievance, weight, jurisdiction, n_jurisdictions: int):
-    """Weighted mean grievance per jurisdiction."""
-    num = np.bincount(jurisdiction, weights=grievance * weight, minlength=n_jurisdictions)
-    den = np.bincount(jurisdiction, weights=weight, minlength=n_jurisdictions)
-    return num / np.maximum(den, 1e-12)
+def populism(weighted_grievance, labour_force):
+    """Populism: mean grievance per jurisdiction (summed grievance × weight over the labour force)."""
+    return np.clip(weighted_grievance / np.maximum(labour_force, 1e-12), 0.0, 1.0)
 
 
 def violence_risk(populism_level, unemployment, natural_unemployment, base: float, w_populism: float, w_unemployment: float):

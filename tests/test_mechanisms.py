@@ -295,8 +295,8 @@ def test_update_grievance_stays_in_unit_interval_and_decays_without_unemployment
 
 
 def test_populism_is_weighted_mean_per_jurisdiction():
-    # j0: (0.2*1 + 0.4*3)/4 = 0.35; j1: 0.9; j2 empty -> 0
-    out = politics.populism(np.array([0.2, 0.4, 0.9]), np.array([1.0, 3.0, 2.0]), np.array([0, 0, 1]), 3)
+    # j0: grievance×weight summed = 0.2*1 + 0.4*3 = 1.4 over 4 people = 0.35; j1: 1.8/2 = 0.9; j2 empty -> 0
+    out = politics.populism(np.array([1.4, 1.8, 0.0]), np.array([4.0, 2.0, 0.0]))
     np.testing.assert_allclose(out, [0.35, 0.9, 0.0])
 
 

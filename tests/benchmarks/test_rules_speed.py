@@ -1,0 +1,49 @@
+"""Speed of one month of the benchmark rules: vectorised numpy vs one Mesa agent object per worker and firm.
+
+Skipped by ``make test`` (``--benchmark-skip``); run with
+
+    .venv/bin/python -m pytest -o addopts="" --benchmark-only -p no:cacheprovider tests/benchmarks/test_rules_speed.py
+
+Each round's setup builds fresh rules from the same cached initial state (building the agents is not timed).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from tests.benchmarks.rules import InitialState, PerAgentRules, VectorisedRules, build_model, speed_ratio
+
+pytestmark = pytest.mark.benchmark(group="rules")
+
+SEED = 0
+IMPLEMENTATIONS = {"vectorised": VectorisedRules, "per_agent": PerAgentRules}
+
+
+@lru_cache(maxsize=None)
+def _state(scale: float) -> InitialState:
+    return InitialState.from_model(build_model(scale, SEED))
+
+
+@pytest.mark.parametrize("scale", [1, 10], ids=["10k", "100k"])
+@pytest.mark.parametrize("implementation", list(IMPLEMENTATIONS))
+def test_one_month(benchmark, implementation, scale):
+    state = _state(scale)
+    cls = IMPLEMENTATIONS[implementation]
+    benchmark.extra_info["workers"] = len(state.weight)
+
+    def setup():
+        return (cls(state, SEED),), {}
+
+    benchmark.pedantic(lambda rules: rules.step(), setup=setup, rounds=3, iterations=1)
+
+
+@pytest.mark.parametrize("scale", [1, 10], ids=["10k", "100k"])
+def test_speed_ratio(benchmark, scale):
+    """Both versions timed in one process; the per-agent one must be the slower (and by a wide margin)."""
+    result = benchmark.pedantic(speed_ratio, kwargs={"scale": scale, "months": 3, "seed": SEED}, rounds=1, iterations=1)
+    benchmark.extra_info.update(result)
+    print(f"\n{result['workers']} workers: vectorised {result['vectorised_s'] * 1e3:.1f} ms/month, "
+          f"per-agent {result['per_agent_s'] * 1e3:.1f} ms/month, ratio {result['ratio']:.1f}x")
+    assert result["ratio"] > 1.0
