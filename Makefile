@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test bench clean
 
 setup: $(STAMP)
 
@@ -20,6 +20,12 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+bench: setup
+	mkdir -p .benchmarks
+	$(BIN)/python -m pytest tests/benchmarks -o addopts="" --benchmark-only -q \
+		--benchmark-json=.benchmarks/latest.json --benchmark-columns=min,median,max,rounds
+	$(BIN)/whoosh bench
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

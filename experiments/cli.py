@@ -257,3 +257,67 @@ def git_commit() -> str | None:
     status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
                             capture_output=True, text=True, timeout=10)
     return lines[1] + ("-dirty" if status.stdout.strip() else "")
+
+
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="skip the 1M-worker model (for tests)")] = False,
+) -> None:
+    """Time the model: worker-steps per second at 100k and 1M workers, construction, vectorised vs per-agent rules."""
+    from experiments import benchmark  # imported late: `whoosh scenarios` and bad input stay fast
+
+    try:
+        benchmark.load_baseline()  # fail at once, not after the timings, when run outside the source checkout
+    except FileNotFoundError as exc:
+        raise BadInput(str(exc)) from None
+    targets = benchmark.TARGETS
+    started = time.perf_counter()
+    with err_console.status("timing", spinner="dots") as status:
+        status.update("full model, 100k workers: build, 2 warm-up steps, 3 timed steps")
+        small = benchmark.time_model_step(10, steps=3, warmup=2)
+        large = None
+        if not quick:
+            status.update("full model, 1M workers: build, 2 warm-up steps, 3 timed steps")
+            large = benchmark.time_model_step(100, steps=3, warmup=2)
+        memory = None
+        if not quick:
+            status.update("full model, 1M workers: peak memory of a fresh process")
+            memory = benchmark.peak_memory_mb(100)
+        status.update("labour+consumption rules, 100k workers: vectorised vs per-agent Mesa")
+        rules = benchmark.time_rules(10, months=3)
+    wall_time = time.perf_counter() - started
+
+    def check(ok: bool | None) -> Text:
+        return Text("") if ok is None else Text("✓", style="bold green") if ok else Text("✗", style="bold red")
+
+    def step_result(result: dict) -> str:
+        return f"{result['worker_steps_per_s'] / 1e6:.2f}M ({result['step_s']:.3f} s/step)"
+
+    skipped = "skipped (--quick)"
+    per_step_1m = benchmark.WORKERS_PER_SCALE * 100 / targets["step_s_1m"] / 1e6
+    table = Table(title=f"whoosh bench on {benchmark.machine_description()} (took {wall_time:.0f} s)")
+    table.add_column("measure", no_wrap=True)
+    table.add_column("result", justify="right", style="bold")
+    table.add_column("target", justify="right")
+    table.add_column("", justify="center")
+    table.add_row("100k workers: worker-steps/s", step_result(small), "", check(None))
+    table.add_row("1M workers: worker-steps/s", step_result(large) if large else skipped,
+                  f"≥ {per_step_1m:g}M (≤ {targets['step_s_1m']:g} s)",
+                  check(None if large is None else large["step_s"] <= targets["step_s_1m"]))
+    table.add_row("1M workers: construction",
+                  f"{large['construction_s']:.1f} s ({large['agents'] / 1e6:.2f}M agents)" if large else skipped,
+                  f"≤ {targets['construction_s_1m']:g} s",
+                  check(None if large is None else large["construction_s"] <= targets["construction_s_1m"]))
+    table.add_row("1M workers: peak memory", f"{memory:,.0f} MB" if memory else skipped,
+                  f"≤ {targets['peak_memory_mb_1m']:,.0f} MB",
+                  check(None if memory is None else memory <= targets["peak_memory_mb_1m"]))
+    linearity = large["step_s"] / small["step_s"] if large else None
+    table.add_row("step time 1M ÷ 100k", f"{linearity:.1f}" if linearity else skipped,
+                  f"≤ {targets['linearity_1m_100k']:g}", check(None if linearity is None else linearity <= targets["linearity_1m_100k"]))
+    table.add_row("100k workers: rules speed-up",
+                  f"{rules['ratio']:.0f}× ({rules['per_agent_s'] * 1e3:.0f} vs {rules['vectorised_s'] * 1e3:.1f} ms)",
+                  f"≥ {targets['rules_ratio']:g}×", check(rules["ratio"] >= targets["rules_ratio"]))
+    console.print(table)
+    console.print("Model: median of 3 steps after 2 warm-up steps. Rules speed-up: seconds per month of the same "
+                  "labour+consumption rules, per-agent Mesa ÷ vectorised, from one 100k initial state after a warm-up "
+                  "month (median of 3 per-agent and 10 vectorised months).", style="dim", markup=False, highlight=False)

@@ -13,11 +13,13 @@ from functools import lru_cache
 
 import pytest
 
+from experiments.benchmark import TARGETS
 from tests.benchmarks.rules import InitialState, PerAgentRules, VectorisedRules, build_model, speed_ratio
 
 pytestmark = pytest.mark.benchmark(group="rules")
 
 SEED = 0
+RATIO_TARGET_100K = TARGETS["rules_ratio"]
 IMPLEMENTATIONS = {"vectorised": VectorisedRules, "per_agent": PerAgentRules}
 
 
@@ -47,3 +49,5 @@ def test_speed_ratio(benchmark, scale):
     print(f"\n{result['workers']} workers: vectorised {result['vectorised_s'] * 1e3:.1f} ms/month, "
           f"per-agent {result['per_agent_s'] * 1e3:.1f} ms/month, ratio {result['ratio']:.1f}x")
     assert result["ratio"] > 1.0
+    if scale == 10:
+        assert result["ratio"] >= RATIO_TARGET_100K, f"vectorised rules only {result['ratio']:.0f}x faster at 100k"
