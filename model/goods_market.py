@@ -7,8 +7,12 @@ import numpy as np
 
 def household_demand(disposable_income, savings, mpc_income: float, mpc_wealth: float):
     """Planned consumption per person: a share of income plus a share of savings, never more than both."""
-    plan = mpc_income * np.maximum(disposable_income, 0.0) + mpc_wealth * np.maximum(savings, 0.0)
-    return np.minimum(plan, np.maximum(disposable_income, 0.0) + np.maximum(savings, 0.0))
+    income = np.maximum(disposable_income, 0.0)
+    wealth = np.maximum(savings, 0.0)
+    plan = income * mpc_income
+    plan += mpc_wealth * wealth
+    income += wealth                      # in place: what can be spent at most
+    return np.minimum(plan, income)
 
 
 def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float):
