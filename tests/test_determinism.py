@@ -41,3 +41,9 @@ def test_frame_has_step_and_date():
     frame = run_frame(seed=0, steps=14)
     assert list(frame["step"]) == list(range(1, 15))
     assert frame["date"].iloc[0] == "2025-01" and frame["date"].iloc[13] == "2026-02"
+
+
+def test_same_seed_gives_identical_frames_at_100k_workers():
+    first = run_frame("big-whoosh", seed=5, steps=6, scale=10.0)
+    second = run_frame("big-whoosh", seed=5, steps=6, scale=10.0)
+    pd.testing.assert_frame_equal(first, second, check_exact=True)

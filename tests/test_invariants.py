@@ -98,3 +98,11 @@ def test_haven_intake_never_exceeds_capacity():
         foreign = np.bincount(t.location, weights=t.weight * (t.location != t.home), minlength=model.n_j)
         initial_foreign = 0.0  # everyone starts at home
         assert foreign[st.names.index("Singapore")] <= 5000.0 + initial_foreign + 1e-6
+
+
+def test_invariants_at_100k_workers():
+    model = build("big-whoosh", seed=21, scale=10.0)
+    counts = counts_of(model)
+    for _ in range(24):
+        model.step()
+        assert_invariants(model, counts)
