@@ -191,8 +191,8 @@ def validate(data: dict[str, Any]) -> Parameters:
         raise ParameterError(describe(exc.errors()[0])) from None
 
 
-def resolve_parameters(scenario: str | None, sets: Iterable[str] = ()) -> Parameters:
-    """Defaults, then the scenario, then ``--set`` overrides (which win), validated once."""
+def scenario_data(scenario: str | None) -> dict[str, Any]:
+    """The parameter dump of the defaults with ``scenario`` applied (not yet validated)."""
     data = Parameters().model_dump()
     if scenario is not None:
         preset = read_scenario(scenario)
@@ -200,6 +200,23 @@ def resolve_parameters(scenario: str | None, sets: Iterable[str] = ()) -> Parame
             data = merge(data, preset.parameters, replace_jurisdictions=preset.replace_jurisdictions)
         except ParameterError as exc:
             raise ParameterError(f"scenario {scenario!r}: {exc}") from None
+    return data
+
+
+def nest(values: dict[str, Any]) -> dict[str, Any]:
+    """``{"a.b.c": v}`` → ``{"a": {"b": {"c": v}}}`` (later keys win)."""
+    overrides: dict[str, Any] = {}
+    for key, value in values.items():
+        node: Any = value
+        for part in reversed(key.split(".")):
+            node = {part: node}
+        _deep_update(overrides, node)
+    return overrides
+
+
+def resolve_parameters(scenario: str | None, sets: Iterable[str] = ()) -> Parameters:
+    """Defaults, then the scenario, then ``--set`` overrides (which win), validated once."""
+    data = scenario_data(scenario)
     for item in sets:
         data = merge(data, parse_set([item]))
     return validate(data)

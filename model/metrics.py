@@ -33,6 +33,26 @@ def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.clip(1.0 - 2.0 * area, 0.0, 1.0))
 
 
+def metric_names(jurisdictions: list[str]) -> list[str]:
+    """Every metric a model with these jurisdictions reports, in reporting order."""
+    js = jurisdictions
+    return [
+        "unemployment", *[f"unemployment_{s}" for s in SKILLS], *[f"unemployment_{s}" for s in SECTORS],
+        *[f"unemployment_{j}" for j in js], "employment_to_population", "vacancies", "vacancy_rate",
+        "job_finding_rate", "separation_rate", "wage_mean", *[f"wage_{s}" for s in SKILLS],
+        "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
+        "consumption", "labour_share", "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation",
+        "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
+        *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
+        *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
+        "talent_offshore_share", "talent_outflow", "talent_outflow_cumulative",
+        "capital_flight_stock", "capital_outflow", *[f"ip_share_{j}" for j in js],
+        "gov_revenue", "gov_debt", *[f"gov_debt_{j}" for j in js],
+        *[f"capital_{k}" for k in ALLOCATOR_KINDS], *[f"capital_share_{k}" for k in ALLOCATOR_KINDS],
+        "fees", "velocity_share", "gini_wealth", "firms_alive", "firm_entries", "firm_exits", "ledger_error",
+    ]
+
+
 class Metrics:
     """Computes every reported metric of a :class:`~model.economy.WhooshModel` from its arrays."""
 
@@ -48,22 +68,7 @@ class Metrics:
         self.skill_labour_force = np.bincount(w.skill, weights=w.weight, minlength=len(SKILLS))
 
     def names(self) -> list[str]:
-        js = self.names_j
-        return [
-            "unemployment", *[f"unemployment_{s}" for s in SKILLS], *[f"unemployment_{s}" for s in SECTORS],
-            *[f"unemployment_{j}" for j in js], "employment_to_population", "vacancies", "vacancy_rate",
-            "job_finding_rate", "separation_rate", "wage_mean", *[f"wage_{s}" for s in SKILLS],
-            "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
-            "consumption", "labour_share", "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation",
-            "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
-            *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
-            *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
-            "talent_offshore_share", "talent_outflow", "talent_outflow_cumulative",
-            "capital_flight_stock", "capital_outflow", *[f"ip_share_{j}" for j in js],
-            "gov_revenue", "gov_debt", *[f"gov_debt_{j}" for j in js],
-            *[f"capital_{k}" for k in ALLOCATOR_KINDS], *[f"capital_share_{k}" for k in ALLOCATOR_KINDS],
-            "fees", "velocity_share", "gini_wealth", "firms_alive", "firm_entries", "firm_exits", "ledger_error",
-        ]
+        return metric_names(self.names_j)
 
     def reporters(self) -> dict:
         return {name: (lambda m, n=name: m.metrics.values[n]) for name in self.names()}

@@ -1,0 +1,272 @@
+"""The sweep engine: runs a spec's runs in batches on any ``concurrent.futures.Executor``.
+
+Runs are grouped into batches (tasks) so per-task overhead stays small; each finished batch is
+written to the results store at once. Seeds come from the spec's root seed and the run id, so the
+results do not depend on the executor, the number of workers or the order runs finish in.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import math
+import multiprocessing
+import os
+import subprocess
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiments import results
+from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base
+
+TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
+BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the load balances
+PACKAGES = ("bigwhoosh", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
+
+
+class SweepError(Exception):
+    """A sweep that cannot start (e.g. a results folder made by another spec); the message is one line."""
+
+
+@dataclass
+class Progress:
+    """What the engine reports as batches finish."""
+
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+
+# --------------------------------------------------------------------------- one batch (runs in a worker)
+
+
+@lru_cache(maxsize=4)
+def _base(spec_json: str) -> tuple[SweepSpec, dict[str, Any]]:
+    spec = SweepSpec.model_validate_json(spec_json)
+    return spec, spec_base(spec)
+
+
+def run_batch(spec_json: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Run the given rows of the run table; a run that raises is returned as failed, not raised.
+
+    Returns:
+        One ``{"record": …, "series": …}`` per row; ``series`` is a dict of columns or None.
+    """
+    spec, base = _base(spec_json)
+    return [run_one(spec, base, row) for row in rows]
+
+
+def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    from experiments.scenarios import merge, nest, validate
+    from model.economy import WhooshModel
+
+    started = time.perf_counter()
+    record = {key: row[key] for key in ("run_id", "point", "replicate", "seed")}
+    record.update({name: row[name] for name in spec.factors})
+    series = None
+    try:
+        params = validate(merge(base, nest(run_overrides(spec, row, base))))
+        model = WhooshModel(params, seed=int(row["seed"]))
+        for _ in range(spec.steps):
+            model.step()
+        frame = model.metrics_frame()
+        record.update(summarize_run(frame, spec.metrics.summary))
+        record.update(status="ok", error="")
+        if spec.metrics.series:
+            kept = frame[["step", "date", *spec.metrics.series]]
+            series = {"run_id": np.full(len(kept), int(row["run_id"])), **{c: kept[c].to_numpy() for c in kept}}
+    except Exception as exc:  # noqa: BLE001 - a failed run is data: recorded with its error, the sweep goes on
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" ({Path(last[0].filename).name}:{last[0].lineno})" if last else ""
+        record.update(status="failed", error=f"{type(exc).__name__}: {exc}{where}")
+    record["wall_s"] = time.perf_counter() - started
+    record["finished_at"] = datetime.now(timezone.utc).isoformat()
+    return {"record": record, "series": series}
+
+
+def summarize_run(frame: pd.DataFrame, metrics: Iterable[str]) -> dict[str, Any]:
+    """Summary metrics of one run: the headline results plus final, mean and peak of each chosen metric."""
+    from model.metrics import headline
+
+    summary = {k: v for k, v in headline(frame).items() if not k.endswith("_date")}
+    months = pd.PeriodIndex(frame["date"], freq="M")
+    half = headline(frame)["half_outflow_date"]
+    summary["half_outflow_month"] = float((pd.Period(half, freq="M") - months[0]).n) if half else float("nan")
+    for metric in metrics:
+        values = frame[metric].to_numpy(dtype=float)
+        summary[f"{metric}_final"] = float(values[-1])
+        summary[f"{metric}_mean"] = float(values.mean())
+        summary[f"{metric}_peak"] = float(values.max())
+    return summary
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def pending_runs(spec: SweepSpec, out: Path) -> tuple[pd.DataFrame, int]:
+    """Runs not yet recorded as ok in ``out``, and how many were skipped."""
+    table = run_table(spec)
+    done = results.done_run_ids(out) if out.exists() else set()
+    todo = table[~table["run_id"].isin(done)]
+    return todo, len(table) - len(todo)
+
+
+def batch_size(n_runs: int, workers: int, run_seconds: float) -> int:
+    """Runs per task: about TASK_SECONDS of work, but enough tasks to keep every worker busy."""
+    by_time = max(1, math.ceil(TASK_SECONDS / max(run_seconds, 1e-3)))
+    by_balance = max(1, n_runs // max(1, workers * BATCHES_PER_WORKER))
+    return max(1, min(by_time, by_balance))
+
+
+def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6) -> float:
+    """Seconds one run of the spec takes here, from a short probe run."""
+    from experiments.scenarios import merge, nest, validate
+    from model.economy import WhooshModel
+
+    row = run_table(spec).iloc[0].to_dict()
+    base = spec_base(spec)
+    params = validate(merge(base, nest(run_overrides(spec, row, base))))
+    start = time.perf_counter()
+    model = WhooshModel(params, seed=0)
+    build = time.perf_counter() - start
+    start = time.perf_counter()
+    for _ in range(probe_steps):
+        model.step()
+    return build + (time.perf_counter() - start) / probe_steps * spec.steps
+
+
+# --------------------------------------------------------------------------- the sweep
+
+
+def manifest_for(spec: SweepSpec) -> dict[str, Any]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return {"spec": spec.model_dump(mode="json"), "spec_hash": spec.hash(), "versions": versions,
+            "git_commit": _git_commit(), "started": datetime.now(timezone.utc).isoformat(), "finished": None}
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
+    """Create the results folder, or check that an existing one was made by this very spec."""
+    existing = results.read_manifest(out)
+    if existing is not None:
+        if existing.get("spec_hash") != spec.hash():
+            raise SweepError(f"{out} holds results of a different spec (hash {existing.get('spec_hash', '?')[:12]} "
+                             f"vs {spec.hash()[:12]}); allowed: the same spec to resume, or a new --out folder")
+        return existing
+    if out.exists() and any(out.iterdir()):
+        raise SweepError(f"{out} exists and is not a sweep results folder; allowed a new or empty --out folder")
+    manifest = manifest_for(spec)
+    results.write_manifest(out, manifest)
+    return manifest
+
+
+def local_executor(workers: int) -> Executor:
+    """A process pool that starts workers with 'spawn' (no inherited threads or state)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: Executor | None = None,
+              run_seconds: float | None = None, on_progress: Callable[[Progress], None] | None = None) -> Progress:
+    """Run every pending run of ``spec`` into ``out``; returns the final counts.
+
+    Args:
+        spec: the validated spec.
+        out: results folder (created, or resumed when it holds this spec's results).
+        workers: local worker processes (ignored when ``executor`` is given).
+        executor: any ``concurrent.futures.Executor`` (e.g. ``dask.distributed.Client(...).get_executor()``).
+        run_seconds: expected seconds per run (sets the batch size); probed when None.
+        on_progress: called after every finished batch.
+    """
+    out = Path(out)
+    manifest = prepare(spec, out)
+    todo, skipped = pending_runs(spec, out)
+    progress = Progress(total=len(todo) + skipped, skipped=skipped)
+    if on_progress:
+        on_progress(progress)
+    if len(todo):
+        seconds = run_seconds if run_seconds is not None else estimate_run_seconds(spec)
+        size = batch_size(len(todo), workers, seconds)
+        rows = todo.to_dict("records")
+        batches = [rows[i:i + size] for i in range(0, len(rows), size)]
+        spec_json = spec.model_dump_json()
+        own = executor is None
+        pool = executor or local_executor(workers)
+        try:
+            pool = _drain(pool, spec_json, batches, out, progress, on_progress,
+                          restart=(lambda: local_executor(workers)) if own else None)
+        finally:
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
+    manifest["finished"] = datetime.now(timezone.utc).isoformat()
+    results.write_manifest(out, manifest)
+    return progress
+
+
+def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path, progress: Progress,
+           on_progress: Callable[[Progress], None] | None, restart: Callable[[], Executor] | None) -> Executor:
+    """Submit every batch, store each as it finishes; resubmit batches lost with a crashed local pool.
+
+    Returns:
+        The executor in use at the end (a new one if the local pool had to be restarted).
+    """
+    queue = list(batches)
+    while queue:
+        futures = {pool.submit(run_batch, spec_json, batch): batch for batch in queue}
+        queue = []
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    if restart is None:
+                        raise
+                    queue.append(futures[future])
+                    continue
+                _store(out, outcome, progress)
+                if on_progress:
+                    on_progress(progress)
+        if queue and restart is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            pool = restart()
+    return pool
+
+
+def _store(out: Path, outcome: list[dict[str, Any]], progress: Progress) -> None:
+    records = [o["record"] for o in outcome]
+    parts = [pd.DataFrame(o["series"]) for o in outcome if o["series"] is not None]
+    results.write_batch(out, records, pd.concat(parts, ignore_index=True) if parts else None)
+    progress.done += sum(r["status"] == "ok" for r in records)
+    progress.failed += sum(r["status"] != "ok" for r in records)
+
+
+def default_workers() -> int:
+    return max(1, (os.cpu_count() or 1))
