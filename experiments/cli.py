@@ -321,3 +321,93 @@ def bench(
     console.print("Model: median of 3 steps after 2 warm-up steps. Rules speed-up: seconds per month of the same "
                   "labour+consumption rules, per-agent Mesa ÷ vectorised, from one 100k initial state after a warm-up "
                   "month (median of 3 per-agent and 10 vectorised months).", style="dim", markup=False, highlight=False)
+
+
+@app.command()
+def sweep(
+    spec_path: Annotated[str, typer.Argument(metavar="SPEC", help="sweep spec: a TOML file or a shipped name (experiments/sweeps)")],
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="results folder (default: runs/sweeps/<name>); re-run to resume")] = None,
+    workers: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="local worker processes")] = os.cpu_count() or 1,
+    scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786 (needs the 'cluster' extra)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="show the design and an estimate; run nothing")] = False,
+) -> None:
+    """Run a parameter sweep in batches, writing results as runs finish; re-running resumes."""
+    from experiments.sweep import SweepError, estimate_run_seconds, pending_runs, prepare, run_sweep
+    from experiments.sweep_spec import read_spec, run_table
+
+    try:
+        spec = read_spec(spec_path)
+    except ParameterError as exc:
+        raise BadInput(str(exc)) from None
+    out = out if out is not None else Path("runs") / "sweeps" / spec.name
+    if out.is_file():
+        raise BadInput(f"--out: {out} is a file; allowed a directory path")
+    todo, skipped = pending_runs(spec, out)
+    if dry_run:
+        run_seconds = estimate_run_seconds(spec)
+        print_design(spec, run_table(spec), len(todo), skipped, run_seconds, workers if scheduler is None else None)
+        return
+    executor, client = None, None
+    if scheduler is not None:
+        executor, client, workers = dask_executor(scheduler)
+    try:
+        prepare(spec, out)
+    except SweepError as exc:
+        raise BadInput(str(exc)) from None
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("ok {task.fields[done]} · failed {task.fields[failed]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    started = time.perf_counter()
+    with Progress(*columns, console=err_console) as bar:
+        task = bar.add_task(spec.name, total=len(todo) + skipped, completed=skipped, done=skipped, failed=0)
+
+        def on_progress(state) -> None:
+            bar.update(task, completed=state.skipped + state.done + state.failed, done=state.skipped + state.done,
+                       failed=state.failed)
+
+        try:
+            state = run_sweep(spec, out, workers=workers, executor=executor, on_progress=on_progress)
+        finally:
+            if client is not None:
+                client.close()
+    wall = time.perf_counter() - started
+    table = Table(title=f"sweep {spec.name}")
+    table.add_column("result")
+    table.add_column("value", justify="right", style="bold")
+    for label, value in (("runs in the design", state.total), ("skipped (already done)", state.skipped),
+                         ("finished ok", state.done), ("failed", state.failed), ("wall time", f"{wall:,.1f} s"),
+                         ("results", str(out))):
+        table.add_row(label, str(value))
+    console.print(table)
+    if state.failed:
+        err_console.print(f"{state.failed} run(s) failed; their errors are in {out}/runs (status 'failed')",
+                          markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def print_design(spec, runs, pending: int, skipped: int, run_seconds: float, workers: int | None) -> None:
+    """The dry-run report: counts, the design table's head and an estimated wall time."""
+    table = Table(title=f"{spec.name}: {spec.design} design, {len(runs) // spec.replicates} points × "
+                        f"{spec.replicates} replicates = {len(runs)} runs ({pending} to run, {skipped} done)")
+    shown = runs.head(10)
+    for column in shown.columns:
+        table.add_column(str(column), justify="right")
+    for row in shown.itertuples(index=False):
+        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+    estimate = f"{pending * run_seconds / workers / 60:,.1f} min on {workers} worker(s)" if workers else "depends on the cluster"
+    console.print(f"about {run_seconds:.2f} s per run here ({spec.steps} steps): {estimate}", markup=False, highlight=False)
+
+
+def dask_executor(address: str):
+    """A ``concurrent.futures`` executor on an existing Dask cluster, its client, and its thread count."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise BadInput("--scheduler needs Dask: pip install 'bigwhoosh[cluster]'") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BadInput(f"--scheduler: cannot reach {address!r} ({type(exc).__name__}); allowed a running Dask "
+                       "scheduler address such as tcp://host:8786") from None
+    threads = max(1, sum(client.nthreads().values()))
+    return client.get_executor(), client, threads
