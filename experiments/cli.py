@@ -411,3 +411,44 @@ def dask_executor(address: str):
                        "scheduler address such as tcp://host:8786") from None
     threads = max(1, sum(client.nthreads().values()))
     return client.get_executor(), client, threads
+
+
+def load_results(folder: Path):
+    from experiments.results import load
+
+    try:
+        return load(folder)
+    except FileNotFoundError as exc:
+        raise BadInput(f"{exc}; allowed a folder written by `whoosh sweep`") from None
+
+
+@app.command()
+def summarize(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="a sweep results folder")],
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", metavar="M", help="summary metric (repeatable; default: the final values)")] = None,
+) -> None:
+    """Mean and 95% interval of summary metrics per factor level (per quintile for sampled designs)."""
+    from experiments.analysis import format_summary, summarize as summarize_results
+
+    results = load_results(folder)
+    try:
+        frame = summarize_results(results, metric or None)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    console.print(format_summary(frame))
+
+
+@app.command()
+def sensitivity(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="results of a sobol or morris sweep")],
+    metric: Annotated[str, typer.Option("--metric", "-m", metavar="M", help="summary metric, e.g. talent_offshore_share_final")],
+) -> None:
+    """Sobol or Morris sensitivity indices (SALib) of one summary metric."""
+    from experiments.analysis import format_sensitivity, sensitivity as sensitivity_of
+
+    results = load_results(folder)
+    try:
+        outcome = sensitivity_of(results, metric)
+    except ValueError as exc:
+        raise BadInput(str(exc)) from None
+    console.print(format_sensitivity(outcome))
