@@ -366,6 +366,8 @@ def sweep(
 
         try:
             state = run_sweep(spec, out, workers=workers, executor=executor, on_progress=on_progress)
+        except SweepError as exc:
+            raise typer.TyperException(str(exc)) from None
         finally:
             if client is not None:
                 client.close()

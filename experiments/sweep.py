@@ -31,6 +31,7 @@ from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_bas
 
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
 BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the load balances
+MAX_FRUITLESS_RESTARTS = 3  # local pool crashes in a row, with no batch finished, before giving up
 PACKAGES = ("bigwhoosh", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
 
 
@@ -233,14 +234,22 @@ def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path,
            on_progress: Callable[[Progress], None] | None, restart: Callable[[], Executor] | None) -> Executor:
     """Submit every batch, store each as it finishes; resubmit batches lost with a crashed local pool.
 
+    A local pool that crashes is restarted, but not forever: after MAX_FRUITLESS_RESTARTS crashes in a
+    row with no batch finished, the sweep stops with a SweepError.
+
     Returns:
         The executor in use at the end (a new one if the local pool had to be restarted).
     """
-    queue = list(batches)
+    queue, fruitless = list(batches), 0
     while queue:
-        futures = {pool.submit(run_batch, spec_json, batch): batch for batch in queue}
-        queue = []
-        pending = set(futures)
+        futures, lost = {}, []
+        for batch in queue:
+            try:
+                futures[pool.submit(run_batch, spec_json, batch)] = batch
+            except BrokenProcessPool:
+                lost.append(batch)
+        queue = lost
+        pending, stored = set(futures), 0
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
@@ -252,9 +261,16 @@ def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path,
                     queue.append(futures[future])
                     continue
                 _store(out, outcome, progress)
+                stored += 1
                 if on_progress:
                     on_progress(progress)
-        if queue and restart is not None:
+        if queue:
+            if restart is None:
+                raise SweepError("the executor refused the sweep's tasks")
+            fruitless = 0 if stored else fruitless + 1
+            if fruitless >= MAX_FRUITLESS_RESTARTS:
+                raise SweepError(f"worker processes died {fruitless} times in a row without finishing a batch; "
+                                 "check that the model runs (e.g. `whoosh run`) and that the machine has memory")
             pool.shutdown(wait=False, cancel_futures=True)
             pool = restart()
     return pool
