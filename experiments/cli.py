@@ -332,7 +332,7 @@ def sweep(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show the design and an estimate; run nothing")] = False,
 ) -> None:
     """Run a parameter sweep in batches, writing results as runs finish; re-running resumes."""
-    from experiments.sweep import SweepError, estimate_run_seconds, pending_runs, prepare, run_sweep
+    from experiments.sweep import SweepError, check_folder, estimate_run_seconds, pending_runs, prepare, run_sweep
     from experiments.sweep_spec import read_spec, run_table
 
     try:
@@ -342,6 +342,10 @@ def sweep(
     out = out if out is not None else Path("runs") / "sweeps" / spec.name
     if out.is_file():
         raise BadInput(f"--out: {out} is a file; allowed a directory path")
+    try:
+        check_folder(spec, out)
+    except SweepError as exc:
+        raise BadInput(str(exc)) from None
     todo, skipped = pending_runs(spec, out)
     if dry_run:
         run_seconds = estimate_run_seconds(spec)

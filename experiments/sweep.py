@@ -32,6 +32,8 @@ from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_bas
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
 BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the load balances
 MAX_FRUITLESS_RESTARTS = 3  # local pool crashes in a row, with no batch finished, before giving up
+CRASH_ATTEMPTS = 2          # a run alone in its batch that crashes its worker this often is recorded as failed
+FALLBACK_STEP_SECONDS = 0.01
 PACKAGES = ("bigwhoosh", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
 
 
@@ -131,21 +133,29 @@ def batch_size(n_runs: int, workers: int, run_seconds: float) -> int:
     return max(1, min(by_time, by_balance))
 
 
-def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6) -> float:
-    """Seconds one run of the spec takes here, from a short probe run."""
+def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6, tries: int = 5) -> float:
+    """Seconds one run of the spec takes here, from a short probe of the first run that builds.
+
+    A run that fails is skipped here (the sweep records it as failed); if none of the first ``tries``
+    runs builds, a rough guess from the model's scale is returned.
+    """
     from experiments.scenarios import merge, nest, validate
     from model.economy import WhooshModel
 
-    row = run_table(spec).iloc[0].to_dict()
     base = spec_base(spec)
-    params = validate(merge(base, nest(run_overrides(spec, row, base))))
-    start = time.perf_counter()
-    model = WhooshModel(params, seed=0)
-    build = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(probe_steps):
-        model.step()
-    return build + (time.perf_counter() - start) / probe_steps * spec.steps
+    for row in run_table(spec).head(tries).to_dict("records"):
+        try:
+            params = validate(merge(base, nest(run_overrides(spec, row, base))))
+            start = time.perf_counter()
+            model = WhooshModel(params, seed=0)
+            build = time.perf_counter() - start
+            start = time.perf_counter()
+            for _ in range(probe_steps):
+                model.step()
+        except Exception:  # noqa: BLE001 - the real run will record the error
+            continue
+        return build + (time.perf_counter() - start) / probe_steps * spec.steps
+    return FALLBACK_STEP_SECONDS * spec.steps
 
 
 # --------------------------------------------------------------------------- the sweep
@@ -173,8 +183,12 @@ def _git_commit() -> str | None:
     return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
-def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
-    """Create the results folder, or check that an existing one was made by this very spec."""
+def check_folder(spec: SweepSpec, out: Path) -> dict[str, Any] | None:
+    """The manifest of ``out`` if this very spec made it, None if ``out`` is new or empty.
+
+    Raises:
+        SweepError: when ``out`` holds another spec's results or is not a results folder.
+    """
     existing = results.read_manifest(out)
     if existing is not None:
         if existing.get("spec_hash") != spec.hash():
@@ -183,6 +197,14 @@ def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
         return existing
     if out.exists() and any(out.iterdir()):
         raise SweepError(f"{out} exists and is not a sweep results folder; allowed a new or empty --out folder")
+    return None
+
+
+def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
+    """Create the results folder, or check that an existing one was made by this very spec."""
+    existing = check_folder(spec, out)
+    if existing is not None:
+        return existing
     manifest = manifest_for(spec)
     results.write_manifest(out, manifest)
     return manifest
@@ -200,7 +222,8 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: E
     Args:
         spec: the validated spec.
         out: results folder (created, or resumed when it holds this spec's results).
-        workers: local worker processes (ignored when ``executor`` is given).
+        workers: local worker processes; with ``executor``, the number of parallel slots it offers (sets the
+            batch size: enough batches to keep every slot busy).
         executor: any ``concurrent.futures.Executor`` (e.g. ``dask.distributed.Client(...).get_executor()``).
         run_seconds: expected seconds per run (sets the batch size); probed when None.
         on_progress: called after every finished batch.
@@ -232,48 +255,77 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: E
 
 def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path, progress: Progress,
            on_progress: Callable[[Progress], None] | None, restart: Callable[[], Executor] | None) -> Executor:
-    """Submit every batch, store each as it finishes; resubmit batches lost with a crashed local pool.
+    """Submit every batch, store each as it finishes; recover from crashes of the local pool.
 
-    A local pool that crashes is restarted, but not forever: after MAX_FRUITLESS_RESTARTS crashes in a
-    row with no batch finished, the sweep stops with a SweepError.
+    A crashed pool (a worker killed: segfault, out of memory) loses every batch in flight, and does not
+    say which run killed it. The runs lost become suspects: after the other batches, each is re-run alone
+    on a fresh pool, where a crash is attributable. A suspect that crashes CRASH_ATTEMPTS times alone is
+    recorded as failed. If no run has ever finished and the pool crashed MAX_FRUITLESS_RESTARTS times in a
+    row, the workers cannot run at all and the sweep stops with a SweepError.
 
     Returns:
         The executor in use at the end (a new one if the local pool had to be restarted).
     """
-    queue, fruitless = list(batches), 0
-    while queue:
+    queue, suspects, crashes = list(batches), [], {}
+    finished_any, fruitless = False, 0
+    while queue or suspects:
+        alone = not queue
+        round_batches = [suspects.pop(0)] if alone else queue
+        queue = []
         futures, lost = {}, []
-        for batch in queue:
+        for batch in round_batches:
             try:
                 futures[pool.submit(run_batch, spec_json, batch)] = batch
             except BrokenProcessPool:
                 lost.append(batch)
-        queue = lost
-        pending, stored = set(futures), 0
+        pending = set(futures)
         while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
                 try:
                     outcome = future.result()
                 except BrokenProcessPool:
                     if restart is None:
                         raise
-                    queue.append(futures[future])
+                    lost.append(futures[future])
                     continue
                 _store(out, outcome, progress)
-                stored += 1
+                finished_any, fruitless = True, 0
                 if on_progress:
                     on_progress(progress)
-        if queue:
-            if restart is None:
-                raise SweepError("the executor refused the sweep's tasks")
-            fruitless = 0 if stored else fruitless + 1
-            if fruitless >= MAX_FRUITLESS_RESTARTS:
-                raise SweepError(f"worker processes died {fruitless} times in a row without finishing a batch; "
-                                 "check that the model runs (e.g. `whoosh run`) and that the machine has memory")
-            pool.shutdown(wait=False, cancel_futures=True)
-            pool = restart()
+        if not lost:
+            continue
+        if restart is None:
+            raise SweepError("the executor refused the sweep's tasks")
+        fruitless += 1
+        if not finished_any and fruitless >= MAX_FRUITLESS_RESTARTS:
+            raise SweepError(f"worker processes died {fruitless} times in a row without finishing a run; "
+                             "check that the model runs (e.g. `whoosh run`) and that the machine has memory")
+        if alone:
+            row = lost[0][0]
+            crashes[row["run_id"]] = crashes.get(row["run_id"], 0) + 1
+            if crashes[row["run_id"]] >= CRASH_ATTEMPTS and finished_any:
+                _store(out, [crashed(row, spec_json)], progress)
+                if on_progress:
+                    on_progress(progress)
+            else:
+                suspects.insert(0, lost[0])
+        else:
+            suspects.extend([row] for batch in lost for row in batch)
+        pool.shutdown(wait=False, cancel_futures=True)
+        pool = restart()
     return pool
+
+
+def crashed(row: dict[str, Any], spec_json: str) -> dict[str, Any]:
+    """The failed record of a run whose worker process died under it every time it was tried."""
+    spec, _ = _base(spec_json)
+    record = {key: row[key] for key in ("run_id", "point", "replicate", "seed")}
+    record.update({name: row[name] for name in spec.factors})
+    record.update(status="failed", error=f"worker process died while running it ({CRASH_ATTEMPTS} tries): "
+                                         "killed, out of memory or a crash in native code", wall_s=float("nan"),
+                  finished_at=datetime.now(timezone.utc).isoformat())
+    return {"record": record, "series": None}
 
 
 def _store(out: Path, outcome: list[dict[str, Any]], progress: Progress) -> None:

@@ -153,13 +153,25 @@ def read_spec(path: str | Path) -> SweepSpec:
 
 
 def _describe(error: dict) -> str:
-    key = ".".join(str(part) for part in error["loc"]) or "spec"
+    key = ".".join(str(part) for part in error["loc"])
     value = error.get("input")
-    shown = json.dumps(value) if isinstance(value, (int, float, str, bool, list)) else type(value).__name__
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key; allowed keys: {', '.join(_allowed(error['loc']))}"
+    if error["type"] == "missing":
+        return f"{key}: missing; allowed {_expected(error['loc'])}"
+    if not key or isinstance(value, dict):
+        return f"{key + ': ' if key else ''}{message}"
+    shown = json.dumps(value) if isinstance(value, (int, float, str, bool, list)) else type(value).__name__
     return f"{key}: value {shown} is invalid; {message}"
+
+
+def _expected(loc: tuple) -> str:
+    """What a missing key of the spec takes, from its field's type."""
+    field = SweepSpec.model_fields.get(str(loc[-1])) or Factor.model_fields.get(str(loc[-1]))
+    if field is None:
+        return "a value"
+    return {str: "a non-empty string", int: "an integer"}.get(field.annotation, "a value")
 
 
 def _allowed(loc: tuple) -> list[str]:
