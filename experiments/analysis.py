@@ -281,11 +281,11 @@ def format_summary(frame: pd.DataFrame, title: str | None = None) -> Table:
     groups = list(frame.columns[:list(frame.columns).index("metric")])
     table = Table(title=title)
     for column in groups:
-        table.add_column(column, justify="left" if column in ("factor", "bin") else "right")
+        table.add_column(column, justify="left" if column in ("factor", "bin") else "right", no_wrap=True)
     table.add_column("metric", no_wrap=True)
-    table.add_column("n", justify="right")
-    table.add_column("mean", justify="right", style="bold")
-    table.add_column("95% CI", justify="right")
+    table.add_column("n", justify="right", no_wrap=True)
+    table.add_column("mean", justify="right", style="bold", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
     previous = None
     for values in frame.to_dict("records"):
         if previous is not None and values["metric"] != previous:
@@ -317,7 +317,7 @@ def format_sensitivity(result: dict[str, Any], title: str | None = None) -> Tabl
             return format_number(0.0 if abs(value) <= 1e-9 * scale else value)
     table.add_column("factor", no_wrap=True)
     for label, _, _ in columns:
-        table.add_column(label, justify="right", style="bold" if label in ("total ST", "mu*") else None)
+        table.add_column(label, justify="right", style="bold" if label in ("total ST", "mu*") else None, no_wrap=True)
     for row in order.to_dict("records"):
         cells = [str(row["factor"])]
         for _, key, conf in columns:

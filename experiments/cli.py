@@ -419,6 +419,11 @@ def dask_executor(address: str):
     return client.get_executor(), client, threads
 
 
+def wide_console() -> Console:
+    """The output console, widened when it is not a terminal (piped tables should not wrap)."""
+    return console if console.is_terminal else Console(width=200)
+
+
 def load_results(folder: Path):
     from experiments.results import load
 
@@ -441,7 +446,7 @@ def summarize(
         frame = summarize_results(results, metric or None)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    console.print(format_summary(frame))
+    wide_console().print(format_summary(frame))
 
 
 @app.command()
@@ -457,4 +462,4 @@ def sensitivity(
         outcome = sensitivity_of(results, metric)
     except ValueError as exc:
         raise BadInput(str(exc)) from None
-    console.print(format_sensitivity(outcome))
+    wide_console().print(format_sensitivity(outcome))
