@@ -6,14 +6,12 @@ output is created.
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import math
 import os
 import re
 import secrets
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -27,10 +25,10 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
+from experiments.provenance import git_commit, package_versions
 from experiments.scenarios import ParameterError, list_scenarios, resolve_parameters
 
 RUN_FILES = {"metrics.parquet", "run.json"}
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 LABELS: dict[str, tuple[str, str]] = {
     "peak_unemployment": ("Peak unemployment", "pct1"),
     "peak_unemployment_date": ("Peak unemployment month", "text"),
@@ -236,27 +234,7 @@ def plain(value: Any) -> Any:
 
 def package_version() -> str | None:
     """The installed bigwhoosh version."""
-    try:
-        return importlib.metadata.version("bigwhoosh")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def git_commit() -> str | None:
-    """HEAD of the git repository holding this package (suffixed ``-dirty`` with uncommitted changes), or None."""
-    try:
-        result = subprocess.run(
-            ["git", "rev-parse", "--show-toplevel", "HEAD"],
-            cwd=PACKAGE_ROOT, capture_output=True, text=True, timeout=10, check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    lines = result.stdout.splitlines()
-    if len(lines) != 2 or Path(lines[0]).resolve() != PACKAGE_ROOT:
-        return None
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=PACKAGE_ROOT,
-                            capture_output=True, text=True, timeout=10)
-    return lines[1] + ("-dirty" if status.stdout.strip() else "")
+    return package_versions(["bigwhoosh"]).get("bigwhoosh")
 
 
 @app.command()

@@ -7,11 +7,9 @@ results do not depend on the executor, the number of workers or the order runs f
 
 from __future__ import annotations
 
-import importlib.metadata
 import math
 import multiprocessing
 import os
-import subprocess
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -27,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import results
+from experiments.provenance import git_commit, package_versions
 from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base
 
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
@@ -162,25 +161,8 @@ def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6, tries: int = 5) 
 
 
 def manifest_for(spec: SweepSpec) -> dict[str, Any]:
-    versions = {}
-    for name in PACKAGES:
-        try:
-            versions[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            continue
-    return {"spec": spec.model_dump(mode="json"), "spec_hash": spec.hash(), "versions": versions,
-            "git_commit": _git_commit(), "started": datetime.now(timezone.utc).isoformat(), "finished": None}
-
-
-def _git_commit() -> str | None:
-    root = Path(__file__).resolve().parent.parent
-    try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return head.stdout.strip() + ("-dirty" if dirty else "")
+    return {"spec": spec.model_dump(mode="json"), "spec_hash": spec.hash(), "versions": package_versions(PACKAGES),
+            "git_commit": git_commit(), "started": datetime.now(timezone.utc).isoformat(), "finished": None}
 
 
 def check_folder(spec: SweepSpec, out: Path) -> dict[str, Any] | None:

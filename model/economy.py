@@ -849,7 +849,7 @@ class WhooshModel(mesa.Model):
 
     # 9 ------------------------------------------------------------------
     def _entry_and_exit(self, step: int) -> None:
-        p, f, a, w, t = self.p, self.firms, self.allocators, self.workers, self.talent
+        p, f, a, w = self.p, self.firms, self.allocators, self.workers
         fin = p.finance
         j = f.jurisdiction
         # borrow to cover shortfalls, within the debt limit
@@ -935,7 +935,7 @@ class WhooshModel(mesa.Model):
 
     # 10 -----------------------------------------------------------------
     def _capital_flight(self) -> None:
-        p, a, g, st = self.p, self.allocators, self.gov, self.structure
+        p, a, g = self.p, self.allocators, self.gov
         aj = a.jurisdiction
         desired = capital_flight.desired_offshore_share(self._political_risk(), p.finance.flight_risk_weight)
         assets = a.cash + a.invested

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import get_args, get_origin
+from typing import get_origin
 
 import pytest
 from pydantic import BaseModel
