@@ -21,7 +21,7 @@ class FirmPopulation:
         self.workers = np.zeros((n, 3))          # people employed by skill
         self.robot_share = np.zeros(n)           # share of low-skill tasks done by robots
         self.ai_share = np.zeros(n)              # share of white-collar tasks done by AI services
-        self.robots = np.zeros(n)                # robot units (one does one worker's tasks)
+        self.robots = np.zeros(n)                # robots (each does technology.workers_per_robot workers' tasks)
         self.ai_services = np.zeros(n)           # AI-service units bought this month
         self.tasks = np.zeros(n)                 # task-months demanded (scale of the firm)
         self.capital = np.zeros(n)               # equity raised, k$

@@ -12,6 +12,8 @@ the number of observations used and a short ``method`` string saying how the int
 * ``correlation`` - Pearson r with a Fisher-z interval.
 * ``mean_interval`` - mean with a t(n-1) interval (NaN interval when n < 2).
 * ``share_within`` - fraction of values in [lo, hi].
+* ``hp_cycle`` - the cyclical part of a series after a Hodrick-Prescott filter.
+* ``within`` - values minus their group means (group fixed effects, e.g. one group per seed).
 
 All functions take array-likes (lists, numpy arrays, pandas Series) and drop pairs in which any
 value is NaN or infinite (and, for the clustered estimators, rows with a missing cluster label).
@@ -26,13 +28,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import sparse, stats
+from scipy.sparse.linalg import spsolve
 
 LEVEL = 0.95
 
 __all__ = [
     "Estimate", "ols_slope", "elasticity", "semi_elasticity", "correlation", "mean_interval", "share_within",
+    "hp_cycle", "within", "MONTHLY_HP_LAMBDA",
 ]
+
+MONTHLY_HP_LAMBDA = 129_600.0   # Ravn & Uhlig 2002: the monthly equivalent of 1,600 for quarterly data
 
 
 @dataclass(frozen=True)
@@ -234,3 +240,29 @@ def share_within(values: Any, lo: float, hi: float) -> float:
     if v.size < 1:
         raise ValueError("share_within needs at least 1 non-NaN value (got 0)")
     return float(np.mean((v >= lo) & (v <= hi)))
+
+
+# --------------------------------------------------------------------------- series helpers
+
+
+def hp_cycle(values: Any, smoothing: float = MONTHLY_HP_LAMBDA) -> np.ndarray:
+    """Cyclical component y - τ of a Hodrick-Prescott filter: τ minimises Σ(y-τ)² + λ Σ(Δ²τ)²."""
+    y = _vector(values, "values")
+    if y.size < 4 or not np.all(np.isfinite(y)):
+        raise ValueError(f"hp_cycle needs at least 4 finite values (got {y.size}, finite {int(np.isfinite(y).sum())})")
+    n = y.size
+    second_difference = sparse.diags([1.0, -2.0, 1.0], [0, 1, 2], shape=(n - 2, n), dtype=float)
+    trend = spsolve((sparse.eye(n, format="csc") + smoothing * (second_difference.T @ second_difference)).tocsc(), y)
+    return y - trend
+
+
+def within(values: Any, groups: Any) -> np.ndarray:
+    """``values`` minus the mean of their group: the within (fixed-effects) transformation."""
+    v = _vector(values, "values")
+    labels = np.asarray(groups)
+    if labels.shape != v.shape:
+        raise ValueError(f"groups has shape {labels.shape} but values have {v.shape}")
+    codes = np.unique(labels, return_inverse=True)[1].ravel()
+    sums = np.bincount(codes, weights=v)
+    counts = np.bincount(codes)
+    return v - (sums / counts)[codes]

@@ -241,6 +241,9 @@ def describe(error: dict[str, Any]) -> str:
         message = str(error.get("ctx", {}).get("error", error["msg"])).split(", got ")[0]
         if not loc:
             return message
+        field = message.split(":", 1)[0]
+        if isinstance(value, dict) and _is_model(node) and field in node.model_fields:
+            return f"{key}.{message}"     # a check across fields names the field it blames
         if message.startswith("expected "):
             return f"{key}: value {show(value)} is invalid; allowed {message.removeprefix('expected ')}"
         return f"{key}: value {show(value)} is invalid; {message}"

@@ -39,16 +39,16 @@ def adjust_share(current, target, speed):
     return current + np.clip(speed, 0.0, 1.0) * (target - current)
 
 
-def robot_cap_share(robot_share, low_jobs, cap_per_1000, workers_people):
+def robot_cap_share(robot_share, robots_at_full_share, cap_per_1000, workers_people):
     """Limit robots so that robots per 1,000 workers stays under the cap.
 
     Args:
         robot_share: desired share of low-skill tasks done by robots, per firm.
-        low_jobs: low-skill jobs per firm (a robot replaces one).
+        robots_at_full_share: robots each firm would run if robots did all its low-skill tasks.
         cap_per_1000: cap in each firm's jurisdiction.
         workers_people: people employed or seeking work per firm's jurisdiction (denominator).
     """
-    robots = robot_share * low_jobs
+    robots = robot_share * robots_at_full_share
     allowed = cap_per_1000 * workers_people / 1000.0
     total = robots.sum()
     if total <= allowed or total <= 0:

@@ -54,7 +54,9 @@ class WhooshModel(mesa.Model):
 
     Args:
         parameters: the parameter tree (defaults if None).
-        seed: seed of the model's numpy Generator; all randomness comes from ``self.rng``.
+        seed: seed of the model's numpy Generator; all randomness comes from ``self.rng`` and, for the
+            aggregate demand shocks, ``self.shock_rng``: a child stream spawned from the same seed, so runs
+            that differ only in their parameters share their business cycle (common random numbers).
     """
 
     def __init__(self, parameters: Parameters | None = None, seed: int | None = None):
@@ -65,6 +67,7 @@ class WhooshModel(mesa.Model):
         self.n_j = J = len(st.names)
         self.levers = LeverSchedules(list(p.jurisdictions.values()), p.start, HORIZON_PAD + 240)
         self.ledger = Ledger(J)
+        self.shock_rng = np.random.default_rng(self.rng.bit_generator.seed_seq.spawn(1)[0])
 
         self.workers = make_workers(p, st, self.rng)
         self.firms = make_firms(p, st, self.workers, self.rng)
@@ -430,13 +433,14 @@ class WhooshModel(mesa.Model):
         speed = p.technology.adoption_speed
         robot = automation.adjust_share(f.robot_share, target_robot, speed * g.robot_adoption[j])
         low_jobs = f.tasks * self.firm_need[:, LOW] / self.firm_eff[:, LOW] * f.alive
+        robots_at_full_share = low_jobs / p.technology.workers_per_robot
         for k in range(self.n_j):
             in_j = j == k
-            robot[in_j] = automation.robot_cap_share(robot[in_j], low_jobs[in_j], g.robot_cap[k],
+            robot[in_j] = automation.robot_cap_share(robot[in_j], robots_at_full_share[in_j], g.robot_cap[k],
                                                      self.structure.labour_force[k])
         f.robot_share[:] = robot
         f.ai_share[:] = automation.adjust_share(f.ai_share, target_ai, speed)
-        f.robots[:] = f.robot_share * low_jobs
+        f.robots[:] = f.robot_share * robots_at_full_share
         f.ai_services[:] = f.ai_share * f.tasks * self.firm_need[:, MEDIUM] / self.firm_eff[:, MEDIUM] * f.alive
         return automation.displaced_share(old, self._auto_matrix())
 
@@ -512,10 +516,15 @@ class WhooshModel(mesa.Model):
         employed_j = self._job_market_headcount().reshape(self.n_j, N_SKILLS).sum(axis=1)
         self.unemployment_j = np.clip(1.0 - employed_j / self.structure.labour_force, 0.0, 1.0)
 
+        J = self.n_j
+        employed_before_j = employed_people.reshape(J, N_SKILLS).sum(axis=1)
+        seekers_j = self._bincount(w.jurisdiction[seekers], w.weight[seekers])
         self.labour_flows = {
             "separations": float(w.weight[gone].sum()) / max(employed_before, 1e-12),
             "job_finding": float(w.weight[hired].sum()) / max(float(w.weight[seekers].sum()), 1e-12),
-            "vacancies": v_people.reshape(self.n_j, N_SKILLS).sum(axis=1),
+            "vacancies": v_people.reshape(J, N_SKILLS).sum(axis=1),
+            "separations_j": self._bincount(w.jurisdiction[gone], w.weight[gone]) / np.maximum(employed_before_j, 1e-12),
+            "job_finding_j": self._bincount(w.jurisdiction[hired], w.weight[hired]) / np.maximum(seekers_j, 1e-12),
         }
 
     # 5 ------------------------------------------------------------------
@@ -574,7 +583,7 @@ class WhooshModel(mesa.Model):
         gm = p.goods
         J, S = self.n_j, len(SECTORS)
         # demand shocks drive the cycle
-        self.demand_shock = gm.demand_persistence * self.demand_shock + gm.demand_noise * self.rng.standard_normal(J)
+        self.demand_shock = gm.demand_persistence * self.demand_shock + gm.demand_noise * self.shock_rng.standard_normal(J)
         shock = np.exp(self.demand_shock) * goods_market.rate_factor(
             self.policy_rate, g.inflation, p.central_bank.neutral_rate, gm.rate_sensitivity)
         hh_plan = goods_market.household_demand(w.income, w.savings, gm.mpc_income, gm.mpc_wealth) * shock[w.jurisdiction]
@@ -586,9 +595,7 @@ class WhooshModel(mesa.Model):
         t_total = self._bincount(t.location, t_plan * t.weight)
         market = f.jurisdiction * S + f.sector
         weight = np.where(f.alive, f.expected_sales, 0.0)
-        sector_price = np.divide(np.bincount(market, weights=weight * f.price / self.price0, minlength=J * S),
-                                 np.bincount(market, weights=weight, minlength=J * S),
-                                 out=np.ones(J * S), where=np.bincount(market, weights=weight, minlength=J * S) > 0)
+        sector_price = goods_market.price_index(f.price / self.price0, weight, market, J * S)
         shares = goods_market.sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
         budget = (hh_total + t_total + gov_plan)[:, None] * shares
         market = np.where(f.alive, market, -1)
@@ -619,8 +626,9 @@ class WhooshModel(mesa.Model):
 
         # AI services and robots: bought from AI labs worldwide, shared by the talent they employ
         j = f.jurisdiction
-        robot_spend = f.robots * self.robot_cost_pre_tax[j]
-        robot_tax = f.robots * (self.robot_cost[j] - self.robot_cost_pre_tax[j])
+        robot_tasks = f.robots * p.technology.workers_per_robot     # costs are per worker-equivalent
+        robot_spend = robot_tasks * self.robot_cost_pre_tax[j]
+        robot_tax = robot_tasks * (self.robot_cost[j] - self.robot_cost_pre_tax[j])
         ai_spend = f.ai_services * self.ai_cost[j]
         f.cash -= robot_spend + robot_tax + ai_spend
         self.firm_machine_cost = robot_spend + robot_tax + ai_spend
@@ -1109,8 +1117,7 @@ class WhooshModel(mesa.Model):
         f.valuation[:] = np.where(f.alive, finance.valuation(f.cash, f.debt, f.profit, self.policy_rate[j],
                                                              fin.equity_premium, growth), 0.0)
         weight = f.sales * f.alive
-        level = np.divide(self._bincount(j, weight * f.price / self.price0), self._bincount(j, weight),
-                          out=self.prev_price_level.copy(), where=self._bincount(j, weight) > 0)
+        level = goods_market.price_index(f.price / self.price0, weight, j, self.n_j, empty=self.prev_price_level)
         monthly = level / np.maximum(self.prev_price_level, 1e-12) - 1.0
         g.inflation[:] = 0.9 * g.inflation + 0.1 * (12.0 * monthly)
         g.price_index[:] = level

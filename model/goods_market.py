@@ -20,6 +20,18 @@ def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float)
     return np.exp(-sensitivity * (policy_rate - inflation - neutral_rate))
 
 
+def price_index(relative_price, weight, group, n_groups: int, empty=None):
+    """Weighted geometric mean of relative prices per group (1, or ``empty``, where a group has no weight).
+
+    A geometric index, as in CPI practice, keeps a dying firm whose price runs away from
+    dominating its market's index.
+    """
+    total = np.bincount(group, weights=weight, minlength=n_groups)
+    logs = np.bincount(group, weights=weight * np.log(np.maximum(relative_price, 1e-12)), minlength=n_groups)
+    fallback = np.ones(n_groups) if empty is None else np.asarray(empty, dtype=float)
+    return np.where(total > 0, np.exp(logs / np.where(total > 0, total, 1.0)), fallback)
+
+
 def sector_budget_shares(base_shares, relative_price, elasticity: float):
     """Budget shares over sectors (CES): b_s ∝ b0_s · (P_s / P0_s)^(1−η).
 

@@ -38,7 +38,8 @@ def metric_names(jurisdictions: list[str]) -> list[str]:
     js = jurisdictions
     return [
         "unemployment", *[f"unemployment_{s}" for s in SKILLS], *[f"unemployment_{s}" for s in SECTORS],
-        *[f"unemployment_{j}" for j in js], "employment_to_population", "vacancies", "vacancy_rate",
+        *[f"unemployment_{j}" for j in js], "employment_to_population",
+        *[f"employment_to_population_{j}" for j in js], "vacancies", "vacancy_rate",
         "job_finding_rate", "separation_rate", "wage_mean", *[f"wage_{s}" for s in SKILLS],
         "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
         "consumption", "labour_share", "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation",
@@ -100,7 +101,10 @@ class Metrics:
         for j, name in enumerate(self.names_j):
             v[f"unemployment_{name}"] = float(u_j[j])
         employed = skill_emp.sum()
-        v["employment_to_population"] = float(employed / st.population.sum())
+        v["employment_to_population"] = float(employed / st.working_age.sum())
+        employed_j = st.labour_force * (1.0 - u_j)
+        for j, name in enumerate(self.names_j):
+            v[f"employment_to_population_{name}"] = float(employed_j[j] / st.working_age[j])
         vac = m.labour_flows["vacancies"]
         v["vacancies"] = float(vac.sum())
         v["vacancy_rate"] = float(vac.sum() / (vac.sum() + employed))

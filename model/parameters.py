@@ -112,6 +112,8 @@ class Jurisdiction(Strict):
 
     population: float = param(100e6, 1e5, 2e9, "people", "UN WPP 2024", "resident population")
     labour_force_share: float = param(0.5, 0.2, 0.8, "share", "ILO 2024", "labour force / population")
+    working_age_share: float = param(0.65, 0.2, 0.9, "share", "UN WPP 2024 (ages 15-64)",
+                                     "working-age share of the population (denominator of the employment-to-population ratio)")
     skill_mix: list[float] = Field(
         default_factory=lambda: [0.35, 0.45, 0.20],
         description="labour force shares of low, medium (white-collar) and high skill",
@@ -195,6 +197,9 @@ class Jurisdiction(Strict):
                 for value in getattr(self, name).values():
                     if not lo <= value <= hi:
                         raise ValueError(f"{name}: value {value} outside [{lo}, {hi}]")
+        if self.labour_force_share > self.working_age_share:
+            raise ValueError(f"labour_force_share: value {self.labour_force_share} exceeds working_age_share "
+                             f"{self.working_age_share} (participation above 100%)")
         return self
 
 
@@ -204,7 +209,7 @@ def _jurisdiction(**kw) -> dict:
 
 DEFAULT_JURISDICTIONS: dict[str, dict] = {
     "US": _jurisdiction(
-        population=335e6, labour_force_share=0.50, skill_mix=[0.33, 0.45, 0.22],
+        population=335e6, labour_force_share=0.50, working_age_share=0.65, skill_mix=[0.33, 0.45, 0.22],
         sector_mix=[0.10, 0.12, 0.06, 0.62, 0.02, 0.08],
         wage_low=3.2, wage_medium=5.8, wage_high=10.5, income_tax=0.30, top_income_tax=0.45,
         corporate_tax=0.21, capital_gains_tax=0.20, replacement_rate=0.40, natural_unemployment=0.042,
@@ -213,7 +218,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         carry_tax=0.20,
     ),
     "China": _jurisdiction(
-        population=1410e6, labour_force_share=0.55, skill_mix=[0.50, 0.38, 0.12],
+        population=1410e6, labour_force_share=0.55, working_age_share=0.69, skill_mix=[0.50, 0.38, 0.12],
         sector_mix=[0.10, 0.28, 0.10, 0.46, 0.02, 0.04],
         wage_low=1.3, wage_medium=2.2, wage_high=4.5, income_tax=0.20, top_income_tax=0.45,
         corporate_tax=0.25, capital_gains_tax=0.20, replacement_rate=0.25, natural_unemployment=0.05,
@@ -223,7 +228,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         carry_tax=0.20,
     ),
     "EU": _jurisdiction(
-        population=450e6, labour_force_share=0.48, skill_mix=[0.30, 0.47, 0.23],
+        population=450e6, labour_force_share=0.48, working_age_share=0.64, skill_mix=[0.30, 0.47, 0.23],
         sector_mix=[0.10, 0.16, 0.06, 0.61, 0.01, 0.06],
         wage_low=2.6, wage_medium=4.4, wage_high=7.5, income_tax=0.38, top_income_tax=0.50,
         corporate_tax=0.22, capital_gains_tax=0.26, replacement_rate=0.60, natural_unemployment=0.065,
@@ -232,7 +237,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         cbdc_start="2029-01", cbdc_surveillance=0.3, carry_tax=0.26,
     ),
     "Singapore": _jurisdiction(
-        population=6.0e6, labour_force_share=0.60, skill_mix=[0.25, 0.45, 0.30],
+        population=6.0e6, labour_force_share=0.60, working_age_share=0.72, skill_mix=[0.25, 0.45, 0.30],
         sector_mix=[0.09, 0.13, 0.08, 0.60, 0.02, 0.08],
         wage_low=2.5, wage_medium=5.0, wage_high=9.5, income_tax=0.15, top_income_tax=0.24,
         corporate_tax=0.17, capital_gains_tax=0.0, replacement_rate=0.10, natural_unemployment=0.025,
@@ -241,7 +246,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         haven=True, haven_capacity=300_000, carry_tax=0.0, expat_tax=0.15,
     ),
     "UAE": _jurisdiction(
-        population=9.4e6, labour_force_share=0.70, skill_mix=[0.45, 0.35, 0.20],
+        population=9.4e6, labour_force_share=0.70, working_age_share=0.82, skill_mix=[0.45, 0.35, 0.20],
         sector_mix=[0.12, 0.10, 0.12, 0.60, 0.01, 0.05],
         wage_low=1.5, wage_medium=4.5, wage_high=10.0, income_tax=0.0, top_income_tax=0.0,
         corporate_tax=0.09, capital_gains_tax=0.0, replacement_rate=0.05, natural_unemployment=0.03,
@@ -250,7 +255,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         haven=True, haven_capacity=500_000, carry_tax=0.0,
     ),
     "Switzerland": _jurisdiction(
-        population=9.0e6, labour_force_share=0.55, skill_mix=[0.20, 0.48, 0.32],
+        population=9.0e6, labour_force_share=0.55, working_age_share=0.66, skill_mix=[0.20, 0.48, 0.32],
         sector_mix=[0.09, 0.18, 0.06, 0.57, 0.02, 0.08],
         wage_low=4.5, wage_medium=7.5, wage_high=12.0, income_tax=0.22, top_income_tax=0.35,
         corporate_tax=0.15, capital_gains_tax=0.0, replacement_rate=0.70, natural_unemployment=0.03,
@@ -327,8 +332,10 @@ class Technology(Strict):
                               "share of AI-exposed tasks mature AI services can do")
     _months = field_validator("humanoid_midpoint", "ai_midpoint")(classmethod(lambda cls, v: check_month(v)))
 
-    robot_price: float = param(2.4, 0.05, 50.0, "k$/month per robot-task", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
-                               "monthly cost of a robot doing one low-skill worker's tasks at start")
+    robot_price: float = param(2.4, 0.05, 50.0, "k$/month per worker-equivalent", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
+                               "monthly cost of robot time doing one low-skill worker's tasks at start")
+    workers_per_robot: float = param(3.0, 0.1, 10.0, "worker-equivalents", "duty cycle: ~20 h a day, 7 days vs a 40-45 h week",
+                                     "full-time workers' tasks one robot does; robot counts and densities count robots")
     robot_price_decline: float = param(0.10, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
     ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one white-collar worker's tasks")
     ai_price_decline: float = param(0.25, 0.0, 0.9, "per year", "Epoch AI price trends", "annual rate AI-service prices fall")
@@ -344,7 +351,7 @@ class Labour(Strict):
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
     wage_up: float = param(0.006, 0.0, 0.5, "per month per unit of log gap", "assumption", "monthly wage rise per unit of log tightness above normal")
-    wage_down: float = param(0.002, 0.0, 0.5, "per month per unit of log gap", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
+    wage_down: float = param(0.004, 0.0, 0.5, "per month per unit of log gap", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
     downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
                                     "how hard the unemployed also look for jobs one skill level below their own")
     hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",
@@ -370,7 +377,9 @@ class Goods(Strict):
                                   "how much firms raise prices over cost when demand exceeds what they can make")
     price_adjustment: float = param(0.1, 0.0, 1.0, "share per month", "Nakamura & Steinsson 2008", "share of the gap to target price closed each month")
     expectation_speed: float = param(0.3, 0.0, 1.0, "share per month", "assumption", "speed firms update expected sales")
-    demand_noise: float = param(0.01, 0.0, 0.3, "std per month", "assumption", "aggregate demand shock per jurisdiction (drives the cycle)")
+    demand_noise: float = param(0.02, 0.0, 0.3, "std per month",
+                                "calibrated: HP-filtered sd of log US unemployment ≈0.2 (Shimer 2005; see VALIDATION.md)",
+                                "aggregate demand shock per jurisdiction (drives the cycle)")
     demand_persistence: float = param(0.9, 0.0, 0.999, "AR(1)", "assumption", "persistence of demand shocks")
 
 
@@ -454,7 +463,9 @@ class TalentBehaviour(Strict):
 
     reconsider_rate: float = param(0.05, 0.0, 1.0, "share per month", "assumption", "share of talent reconsidering where to live each month")
     productivity_alpha: float = param(1.8, 1.05, 10.0, "Pareto tail", "Lotka; Azoulay et al. 2010", "tail index of talent productivity")
-    beta_income: float = param(3.0, 0.0, 50.0, "utils per log k$", "Kleven et al. 2013 (calibration target)", "weight on log after-tax income")
+    beta_income: float = param(1.5, 0.0, 50.0, "utils per log k$",
+                               "calibrated: foreign-talent elasticity to the net-of-tax rate ≈1.3 (Kleven et al. 2013, 2014; see VALIDATION.md)",
+                               "weight on log after-tax income")
     beta_safety: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "weight on safety")
     beta_freedom: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption (seed essay 1)", "weight on financial freedom")
     beta_amenity: float = param(1.0, 0.0, 50.0, "utils per unit", "assumption", "weight on amenity")

@@ -28,6 +28,7 @@ class Structure:
     names: list[str]
     labour_force: np.ndarray          # people
     population: np.ndarray
+    working_age: np.ndarray           # people aged 15-64
     need: np.ndarray                  # (J, S, K) skill shares of each sector's staff (people), fitted to the labour force
     productivity: np.ndarray          # (S,)
     robot_exposure: np.ndarray        # (S,)
@@ -91,6 +92,7 @@ def build_structure(p: Parameters) -> Structure:
         names=names,
         labour_force=arr("population") * arr("labour_force_share"),
         population=arr("population"),
+        working_age=arr("population") * arr("working_age_share"),
         need=need,
         productivity=np.array([s.productivity for s in sectors]),
         robot_exposure=np.array([s.robot_share for s in sectors]),
