@@ -15,6 +15,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,10 +26,11 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from experiments.provenance import git_commit, package_versions
+from experiments.provenance import PACKAGES, git_commit, package_versions
 from experiments.scenarios import ParameterError, list_scenarios, resolve_parameters
 
 RUN_FILES = {"metrics.parquet", "run.json"}
+SCORECARD_FILES = {"scorecard.md", "scorecard.json", "scorecard.png"}
 LABELS: dict[str, tuple[str, str]] = {
     "peak_unemployment": ("Peak unemployment", "pct1"),
     "peak_unemployment_date": ("Peak unemployment month", "text"),
@@ -162,12 +164,58 @@ def run(
     console.print(f"wrote {out}/metrics.parquet and {out}/run.json", markup=False, highlight=False)
 
 
-def check_out_dir(out: Path) -> None:
+@app.command()
+def validate(
+    seeds: Annotated[int | None, typer.Option(parser=integer_from(2), metavar="N", help="seeds per design point (default 6 quick, 12 full)")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="smaller runs and fewer seeds: a few minutes, for CI")] = False,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="where the scorecard goes (default: runs/validation[-quick])")] = None,
+    workers: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="local worker processes")] = os.cpu_count() or 1,
+) -> None:
+    """Run the stylized-facts experiments; print the scorecard and write it as Markdown, JSON and PNG.
+
+    Exits 1 when a fact falls outside its band.
+    """
+    from experiments import validation
+
+    out = out if out is not None else Path("runs") / ("validation-quick" if quick else "validation")
+    check_out_dir(out, SCORECARD_FILES)
+    design = validation.Design.for_mode(quick, seeds)
+    runs = validation.cases(design)
+    started = time.perf_counter()
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console) as bar:
+        task = bar.add_task("validation runs", total=len(runs))
+        records = validation.run_all(runs, workers, on_done=lambda _: bar.advance(task))
+    scores = validation.score(records)
+    meta = {"mode": "quick" if quick else "full", "seeds": design.seeds, "runs": len(runs),
+            "design": asdict(design), "wall_time_s": round(time.perf_counter() - started, 1),
+            "git_commit": git_commit(), "versions": package_versions(PACKAGES),
+            "cyclical_unemployment_sd": asdict(validation.cyclical_volatility(records))}
+
+    table = Table(title=f"Stylized facts ({meta['mode']}, {design.seeds} seeds, {len(runs)} runs)", show_lines=False)
+    for name, style in (("fact", "bold"), ("source", "dim"), ("band", ""), ("estimate", "cyan"), ("95% CI", ""), ("", "")):
+        table.add_column(name, style=style)
+    for s in scores:
+        f, e = s.fact, s.estimate
+        table.add_row(f.title, f.source, f"{validation._number(f.low)} to {validation._number(f.high)} {f.unit}",
+                      validation._number(e.value), validation.interval_text(e),
+                      Text("pass", style="green") if s.passed else Text("FAIL", style="bold red"))
+    wide_console().print(table)
+    validation.write_scorecard(out, scores, meta)
+    failed = [s.fact.key for s in scores if not s.passed]
+    console.print(f"{len(scores) - len(failed)} of {len(scores)} facts in band; wrote {out}/scorecard.md, "
+                  f"scorecard.json and scorecard.png", markup=False, highlight=False)
+    if failed:
+        err_console.print(f"out of band: {', '.join(failed)}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def check_out_dir(out: Path, allowed_files: set[str] = RUN_FILES) -> None:
     """Refuse an output path that is a file, sits under a file, or is a directory other than a previous run."""
     if out.is_file():
         raise BadInput(f"--out: {out} is a file; allowed a directory path")
-    if out.is_dir() and not set(os.listdir(out)) <= RUN_FILES:
-        raise BadInput(f"--out: {out} exists and is not a previous run; allowed a new path or a run directory")
+    if out.is_dir() and not set(os.listdir(out)) <= allowed_files:
+        raise BadInput(f"--out: {out} exists and is not a previous output of this command; allowed a new path or such a directory")
     for parent in out.absolute().parents:
         if parent.exists():
             if not parent.is_dir() or not os.access(parent, os.W_OK):

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bigwhoosh", "mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
 
 
 def package_versions(names: Iterable[str]) -> dict[str, str]:

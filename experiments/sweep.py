@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from experiments import results
-from experiments.provenance import git_commit, package_versions
+from experiments.provenance import PACKAGES, git_commit, package_versions
 from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base
 
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
@@ -33,7 +33,6 @@ BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the
 MAX_FRUITLESS_RESTARTS = 3  # local pool crashes in a row, with no batch finished, before giving up
 CRASH_ATTEMPTS = 2          # a run alone in its batch that crashes its worker this often is recorded as failed
 FALLBACK_STEP_SECONDS = 0.01
-PACKAGES = ("bigwhoosh", "mesa", "numpy", "pandas", "pyarrow", "pydantic", "SALib", "dask", "distributed")
 
 
 class SweepError(Exception):

@@ -11,11 +11,13 @@ difference it out with seed fixed effects; intervals are cluster-robust by seed.
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -292,3 +294,77 @@ def cyclical_volatility(records: list[dict]) -> Estimate:
     """Standard deviation of HP-filtered log unemployment (the calibration target of ``goods.demand_noise``)."""
     return mean_interval([float(hp_cycle(np.log(_window(r, "unemployment"))).std()) for r in records
                           if r["case"].experiment == "cycle"])
+
+
+# --------------------------------------------------------------------------- the scorecard
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        return "n/a"
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
+        return f"{value:.1e}"
+    return f"{value:.3g}" if abs(value) < 100 else f"{value:.1f}"
+
+
+def interval_text(estimate: Estimate) -> str:
+    if estimate.ci_low == estimate.ci_high:
+        return "(every run)"
+    return f"[{_number(estimate.ci_low)}, {_number(estimate.ci_high)}]"
+
+
+def scorecard_markdown(scores: list[Score], meta: dict) -> str:
+    """The scorecard as a Markdown table, with how it was made."""
+    passed = sum(s.passed for s in scores)
+    lines = [
+        "# Big Whoosh stylized-facts scorecard", "",
+        f"{passed} of {len(scores)} facts in band. Mode: {meta['mode']}, {meta['seeds']} seeds, {meta['runs']} runs, "
+        f"{meta['wall_time_s']:.0f} s; commit {meta.get('git_commit') or 'unknown'}.", "",
+        "| fact | source | target (band) | model estimate [95% CI] | pass | how |",
+        "|---|---|---|---|---|---|",
+    ]
+    for s in scores:
+        f, e = s.fact, s.estimate
+        lines.append(f"| {f.title} | {f.source} | {f.target} ({_number(f.low)} to {_number(f.high)} {f.unit}) | "
+                     f"{_number(e.value)} {interval_text(e)} | {'✓' if s.passed else '✗'} | {s.note} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_scorecard(out: Path, scores: list[Score], meta: dict) -> None:
+    """Write scorecard.md, scorecard.json and scorecard.png into ``out`` (each file atomically)."""
+    out.mkdir(parents=True, exist_ok=True)
+    payload = {**meta, "passed": sum(s.passed for s in scores), "facts": [s.as_dict() for s in scores]}
+    for name, text in (("scorecard.md", scorecard_markdown(scores, meta)),
+                       ("scorecard.json", json.dumps(payload, indent=2, default=str) + "\n")):
+        staging = out / f".{name}.tmp"
+        staging.write_text(text, encoding="utf-8")
+        staging.replace(out / name)
+    plot_scorecard(scores, out / "scorecard.png")
+
+
+def plot_scorecard(scores: list[Score], path: Path) -> None:
+    """Each fact's estimate and interval on its band, rescaled so the band runs from 0 to 1."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(scores) + 1.2))
+    ax.axvspan(0, 1, color="#d9ead3", label="target band")
+    for row, s in enumerate(reversed(scores)):
+        f, e = s.fact, s.estimate
+        span = f.high - f.low
+        position = (e.value - f.low) / span
+        low, high = (e.ci_low - f.low) / span, (e.ci_high - f.low) / span
+        colour = "#1b7837" if s.passed else "#b2182b"
+        if math.isfinite(low) and math.isfinite(high) and high > low:
+            ax.plot([max(low, -1.5), min(high, 2.5)], [row, row], color=colour, lw=2)
+        ax.plot([min(max(position, -1.5), 2.5)], [row], "o", color=colour)
+    ax.set_yticks(range(len(scores)), [s.fact.title for s in reversed(scores)], fontsize=8)
+    ax.set_xlim(-1.6, 2.6)
+    ax.set_xlabel("position in the target band (0 = low end, 1 = high end), with the 95% interval")
+    ax.set_title("Big Whoosh against stylized facts")
+    fig.tight_layout()
+    staging = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(staging, dpi=110)
+    plt.close(fig)
+    staging.replace(path)

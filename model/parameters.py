@@ -351,7 +351,9 @@ class Labour(Strict):
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
     wage_up: float = param(0.006, 0.0, 0.5, "per month per unit of log gap", "assumption", "monthly wage rise per unit of log tightness above normal")
-    wage_down: float = param(0.004, 0.0, 0.5, "per month per unit of log gap", "Bewley 1999 (downward rigidity)", "monthly wage cut per unit of log tightness below normal; small = sticky")
+    wage_down: float = param(0.004, 0.0, 0.5, "per month per unit of log gap",
+                             "calibrated: wage curve elasticity ≈ -0.1 (Blanchflower & Oswald 1994) within about a year; below wage_up (Bewley 1999)",
+                             "monthly wage cut per unit of log tightness below normal; small = sticky")
     downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
                                     "how hard the unemployed also look for jobs one skill level below their own")
     hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",

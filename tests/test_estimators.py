@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+import experiments.estimators as est
 from experiments.estimators import (
     Estimate, correlation, elasticity, mean_interval, ols_slope, semi_elasticity, share_within,
 )
@@ -240,3 +241,30 @@ def test_nan_pairs_dropped():
     assert mean_interval(yn).n == 57
     # array-likes: plain lists behave like arrays
     assert ols_slope(list(xn), list(yn)) == ols_slope(xn, yn)
+
+
+# --------------------------------------------------------------------------- hp_cycle, within
+
+
+def test_hp_cycle_removes_a_linear_trend_and_keeps_a_fast_cycle():
+    t = np.arange(120.0)
+    np.testing.assert_allclose(est.hp_cycle(2.0 + 0.3 * t), 0.0, atol=1e-6)
+    wave = np.sin(2 * np.pi * t / 12)
+    assert np.corrcoef(est.hp_cycle(wave + 0.05 * t), wave)[0, 1] > 0.99
+
+
+def test_hp_cycle_rejects_short_or_missing_series():
+    with pytest.raises(ValueError, match="at least 4"):
+        est.hp_cycle([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="finite"):
+        est.hp_cycle([1.0, np.nan, 3.0, 4.0, 5.0])
+
+
+def test_within_subtracts_group_means_and_recovers_a_slope_under_group_shifts():
+    rng = np.random.default_rng(4)
+    groups = np.repeat(np.arange(8), 5)
+    x = rng.normal(size=40)
+    y = 1.5 * x + 10.0 * groups + rng.normal(scale=0.1, size=40)    # big group effects
+    np.testing.assert_allclose(np.bincount(groups, weights=est.within(y, groups)), 0.0, atol=1e-9)
+    slope = est.ols_slope(est.within(x, groups), est.within(y, groups), groups)
+    assert slope.covers(1.5) and abs(slope.value - 1.5) < 0.1
