@@ -23,7 +23,7 @@ import numpy as np
 
 from experiments.estimators import Estimate, hp_cycle, mean_interval, ols_slope, within
 from experiments.scenarios import resolve_parameters
-from model.economy import LOW, WhooshModel
+from model.economy import WhooshModel
 
 HOME = "US"                      # the jurisdiction the labour-market facts describe (BLS, JOLTS data)
 ROBOT_LEVELS = (0.0, 1.0, 2.0, 4.0, 8.0)
@@ -318,8 +318,8 @@ def scorecard_markdown(scores: list[Score], meta: dict) -> str:
     passed = sum(s.passed for s in scores)
     lines = [
         "# Big Whoosh stylized-facts scorecard", "",
-        f"{passed} of {len(scores)} facts in band. Mode: {meta['mode']}, {meta['seeds']} seeds, {meta['runs']} runs, "
-        f"{meta['wall_time_s']:.0f} s; commit {meta.get('git_commit') or 'unknown'}.", "",
+        (f"{passed} of {len(scores)} facts in band. Mode: {meta['mode']}, {meta['seeds']} seeds, {meta['runs']} runs, "
+         f"{meta['wall_time_s']:.0f} s; commit {meta.get('git_commit') or 'unknown'}."), "",
         "| fact | source | target (band) | model estimate [95% CI] | pass | how |",
         "|---|---|---|---|---|---|",
     ]
