@@ -178,7 +178,7 @@ def validate(
     from experiments import validation
 
     out = out if out is not None else Path("runs") / ("validation-quick" if quick else "validation")
-    check_out_dir(out, SCORECARD_FILES)
+    check_out_dir(out, SCORECARD_FILES, "scorecard")
     design = validation.Design.for_mode(quick, seeds)
     runs = validation.cases(design)
     started = time.perf_counter()
@@ -210,12 +210,12 @@ def validate(
         raise typer.Exit(1)
 
 
-def check_out_dir(out: Path, allowed_files: set[str] = RUN_FILES) -> None:
+def check_out_dir(out: Path, allowed_files: set[str] = RUN_FILES, kind: str = "run") -> None:
     """Refuse an output path that is a file, sits under a file, or is a directory other than a previous run."""
     if out.is_file():
         raise BadInput(f"--out: {out} is a file; allowed a directory path")
     if out.is_dir() and not set(os.listdir(out)) <= allowed_files:
-        raise BadInput(f"--out: {out} exists and is not a previous output of this command; allowed a new path or such a directory")
+        raise BadInput(f"--out: {out} exists and is not a previous {kind}; allowed a new path or a {kind} directory")
     for parent in out.absolute().parents:
         if parent.exists():
             if not parent.is_dir() or not os.access(parent, os.W_OK):

@@ -86,5 +86,5 @@ def test_validate_rejects_bad_flags(args, fragment, tmp_path):
 def test_validate_refuses_an_unrelated_out_folder(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     result = CliRunner().invoke(app, ["validate", "--quick", "--out", str(tmp_path)])
-    assert result.exit_code == 2 and "--out" in result.stderr
+    assert result.exit_code == 2 and "is not a previous scorecard" in result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
