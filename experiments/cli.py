@@ -197,8 +197,8 @@ def validate(
         table.add_column(name, style=style)
     for s in scores:
         f, e = s.fact, s.estimate
-        table.add_row(f.title, f.source, f"{validation._number(f.low)} to {validation._number(f.high)} {f.unit}",
-                      validation._number(e.value), validation.interval_text(e),
+        table.add_row(f.title, f.source, f"{validation.format_number(f.low)} to {validation.format_number(f.high)} {f.unit}",
+                      validation.format_number(e.value), validation.interval_text(e),
                       Text("pass", style="green") if s.passed else Text("FAIL", style="bold red"))
     wide_console().print(table)
     validation.write_scorecard(out, scores, meta)

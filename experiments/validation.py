@@ -299,7 +299,7 @@ def cyclical_volatility(records: list[dict]) -> Estimate:
 # --------------------------------------------------------------------------- the scorecard
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
     if not math.isfinite(value):
         return "n/a"
     if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
@@ -310,7 +310,7 @@ def _number(value: float) -> str:
 def interval_text(estimate: Estimate) -> str:
     if estimate.ci_low == estimate.ci_high:
         return "(every run)"
-    return f"[{_number(estimate.ci_low)}, {_number(estimate.ci_high)}]"
+    return f"[{format_number(estimate.ci_low)}, {format_number(estimate.ci_high)}]"
 
 
 def scorecard_markdown(scores: list[Score], meta: dict) -> str:
@@ -325,8 +325,8 @@ def scorecard_markdown(scores: list[Score], meta: dict) -> str:
     ]
     for s in scores:
         f, e = s.fact, s.estimate
-        lines.append(f"| {f.title} | {f.source} | {f.target} ({_number(f.low)} to {_number(f.high)} {f.unit}) | "
-                     f"{_number(e.value)} {interval_text(e)} | {'✓' if s.passed else '✗'} | {s.note} |")
+        lines.append(f"| {f.title} | {f.source} | {f.target} ({format_number(f.low)} to {format_number(f.high)} {f.unit}) | "
+                     f"{format_number(e.value)} {interval_text(e)} | {'✓' if s.passed else '✗'} | {s.note} |")
     return "\n".join(lines) + "\n"
 
 
@@ -348,7 +348,7 @@ def plot_scorecard(scores: list[Score], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(scores) + 1.2))
+    fig, ax = plt.subplots(figsize=(9.5, 0.45 * len(scores) + 1.6))
     ax.axvspan(0, 1, color="#d9ead3", label="target band")
     for row, s in enumerate(reversed(scores)):
         f, e = s.fact, s.estimate
@@ -359,9 +359,12 @@ def plot_scorecard(scores: list[Score], path: Path) -> None:
         if math.isfinite(low) and math.isfinite(high) and high > low:
             ax.plot([max(low, -1.5), min(high, 2.5)], [row, row], color=colour, lw=2)
         ax.plot([min(max(position, -1.5), 2.5)], [row], "o", color=colour)
+    ax.plot([], [], "o-", color="#1b7837", label="estimate and 95% interval: in band")
+    ax.plot([], [], "o-", color="#b2182b", label="out of band")
     ax.set_yticks(range(len(scores)), [s.fact.title for s in reversed(scores)], fontsize=8)
     ax.set_xlim(-1.6, 2.6)
-    ax.set_xlabel("position in the target band (0 = low end, 1 = high end), with the 95% interval")
+    ax.set_xlabel("position in the target band (0 = its low end, 1 = its high end)")
+    ax.legend(loc="lower right", fontsize=7)
     ax.set_title("Big Whoosh against stylized facts")
     fig.tight_layout()
     staging = path.with_name(f".{path.name}.tmp.png")
