@@ -1141,6 +1141,21 @@ class WhooshModel(mesa.Model):
     def ledger_error(self) -> float:
         return self.ledger.error(self.micro_balances())
 
+    def close(self) -> None:
+        """Free the model's agents so the model can be garbage-collected.
+
+        Mesa 3.3 keeps a class-level registry of every model that created agents (``mesa.Agent._ids``),
+        so a process that runs many models keeps them all alive unless each is closed after use.
+        """
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+
+    def __enter__(self) -> WhooshModel:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def metrics_frame(self):
         """One row per step: ``step``, ``date`` and every metric."""
         frame = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
