@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from agents.views import ArrayAgent, column
-
-
-class TalentPopulation:
-    """State of all AI talent as arrays; each row stands for ``weight`` people (money per person)."""
-
-    def __init__(self, home: np.ndarray, productivity: np.ndarray, weight: np.ndarray):
-        n = len(home)
-        self.home = home.astype(np.intp)
-        self.location = home.astype(np.intp, copy=True)
-        self.productivity = productivity.astype(float)
-        self.weight = weight.astype(float)
-        self.liquid = np.zeros(n)
-        self.illiquid = np.zeros(n)
-        self.trapped = np.zeros(n)               # wealth left behind, blocked at ``trapped_in``
-        self.trapped_in = home.astype(np.intp, copy=True)
-        self.employer = np.full(n, -1, dtype=np.intp)
-        self.months_since_move = np.zeros(n, dtype=np.intp)
-        self.pay = np.zeros(n)
-
-    def __len__(self) -> int:
-        return len(self.home)
+from model.populations import TalentPopulation
 
 
 class AITalent(ArrayAgent):

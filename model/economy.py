@@ -25,17 +25,16 @@ import mesa
 import numpy as np
 
 from agents import AITalent, CapitalAllocator, Firm, Government, Worker
-from agents.capital_allocator import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
-from agents.firm import BITS
-from agents.government import GovernmentPopulation
 from agents.views import make_views
 from model import (automation, capital_flight, central_bank, finance, goods_market, government_policy, ip,
                    labour_market, politics, talent_choice)
 from model.ledger import Ledger
 from model.levers import LeverSchedules
 from model.metrics import Metrics
-from model.parameters import ALLOCATOR_KINDS, SECTORS, Parameters, month_index
-from model.world import (N_SKILLS, allocator_mix, build_structure, make_allocators, make_firms, make_talent,
+from model.domain import ALLOCATOR_KINDS, BITS, INDEX, N_SKILLS, SECTORS, SOVEREIGN, TOURNAMENT, VENTURE
+from model.parameters import Parameters, month_index
+from model.populations import GovernmentPopulation
+from model.world import (allocator_mix, build_structure, make_allocators, make_firms, make_talent,
                          make_workers)
 
 LOW, MEDIUM, HIGH = range(N_SKILLS)
@@ -74,7 +73,6 @@ class WhooshModel(mesa.Model):
         self.talent = make_talent(p, st, self.rng)
         self.allocators = make_allocators(p, len(self.firms))
         self.gov = GovernmentPopulation(J)
-        self.gov.cash = np.zeros(J)
         self.foreign_other = np.zeros(J)  # rest-of-world receipts (licensing, moving costs, AI imports)
 
         self.wage = st.wage0.copy()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.domain import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
+
 
 def venture_share_target(base_share, carry_tax, income_tax, reference_advantage: float, elasticity: float):
     """Venture's share of new money: rises with the tax advantage of carry over ordinary income.
@@ -31,8 +33,6 @@ def deployment_weights(kind: int, valuation, sales, expected_sales, profit, is_b
     index: value-weighted over all firms; venture: bits firms by growth and cash burn (it is paid to
     move money); tournament: bits firms equally, scaled by the last review; sovereign: bits firms by value.
     """
-    from agents.capital_allocator import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
-
     if kind == INDEX:
         w = np.maximum(valuation, 0.0)
     elif kind == VENTURE:

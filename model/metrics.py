@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.parameters import ALLOCATOR_KINDS, SECTORS, SKILLS
+from model.domain import ALLOCATOR_KINDS, SECTORS, SKILLS
 
 GINI_SAMPLE = 20_000
 

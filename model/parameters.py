@@ -14,10 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-SKILLS = ("low", "medium", "high")
-SECTORS = ("food_service", "manufacturing", "logistics", "white_collar", "ai_labs", "software")
-BITS_SECTORS = ("ai_labs", "software")
-ALLOCATOR_KINDS = ("index", "venture", "tournament", "sovereign")
+from model.domain import ALLOCATOR_KINDS, SECTORS
+
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 

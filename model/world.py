@@ -11,14 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.capital_allocator import AllocatorPopulation
-from agents.firm import ATOMS, BITS, FirmPopulation
-from agents.ai_talent import TalentPopulation
-from agents.worker import WorkerPopulation
-from model.parameters import BITS_SECTORS, SECTORS, Parameters, month_index
-
-N_SKILLS = 3
-BITS_MASK = np.array([s in BITS_SECTORS for s in SECTORS])
+from model.domain import ATOMS, BITS, BITS_MASK, N_SKILLS, SECTORS
+from model.parameters import Parameters, month_index
+from model.populations import AllocatorPopulation, FirmPopulation, TalentPopulation, WorkerPopulation
 
 
 @dataclass

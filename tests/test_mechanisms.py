@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from agents.capital_allocator import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
+from model.domain import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
 from model import (
     automation,
     capital_flight,

@@ -1,0 +1,180 @@
+"""The agents' state as arrays: one population object per agent type, one numpy array per attribute.
+
+Behaviour runs vectorised over these arrays (struct of arrays); the ``mesa.Agent`` objects in
+``agents/`` are thin views on one row each. Money amounts of workers and talent are per person
+(k$) and each row stands for ``weight`` people; firms' and allocators' amounts are totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.domain import N_SKILLS
+
+
+class WorkerPopulation:
+    """All workers; stored grouped by jurisdiction (workers never move)."""
+
+    def __init__(self, jurisdiction: np.ndarray, skill: np.ndarray, sector: np.ndarray, weight: np.ndarray):
+        n = len(jurisdiction)
+        self.jurisdiction = jurisdiction.astype(np.intp)
+        self.skill = skill.astype(np.intp)
+        self.sector = sector.astype(np.intp)
+        self.weight = weight.astype(float)
+        self.employed = np.zeros(n, dtype=bool)
+        self.employer = np.full(n, -1, dtype=np.intp)
+        self.job_skill = np.full(n, -1, dtype=np.intp)   # skill level of the job held (≤ skill), -1 if none
+        self.wage = np.zeros(n)
+        self.last_wage = np.zeros(n)
+        self.savings = np.zeros(n)
+        self.months_unemployed = np.zeros(n, dtype=np.intp)
+        self.displaced = np.zeros(n, dtype=bool)
+        self.grievance = np.zeros(n)
+        self.income = np.zeros(n)
+
+        order = np.diff(self.jurisdiction)
+        if (order < 0).any():
+            raise ValueError("workers must be grouped by jurisdiction (they never move)")
+        self.jurisdiction_starts = np.flatnonzero(np.r_[True, order > 0])
+
+    def __len__(self) -> int:
+        return len(self.jurisdiction)
+
+    def by_jurisdiction(self, values: np.ndarray) -> np.ndarray:
+        """Sum ``values`` over the workers of each jurisdiction.
+
+        Workers are stored grouped by jurisdiction, so this is a contiguous reduction, several times
+        faster than a scatter (``np.bincount``) over a million rows.
+        """
+        return np.add.reduceat(np.asarray(values, dtype=float), self.jurisdiction_starts)
+
+    def separate(self, rows: np.ndarray) -> None:
+        """Workers in ``rows`` lose their jobs; they keep their last wage for benefits."""
+        self.employed[rows] = False
+        self.employer[rows] = -1
+        self.job_skill[rows] = -1
+        self.last_wage[rows] = self.wage[rows]
+        self.wage[rows] = 0.0
+
+
+class FirmPopulation:
+    """All firm slots. Dead slots (``alive`` False) are refilled by entry; stored grouped by jurisdiction."""
+
+    def __init__(self, jurisdiction: np.ndarray, sector: np.ndarray, kind: np.ndarray):
+        n = len(jurisdiction)
+        self.jurisdiction = jurisdiction.astype(np.intp)
+        self.sector = sector.astype(np.intp)
+        self.kind = kind.astype(np.intp)
+        self.alive = np.zeros(n, dtype=bool)
+        self.workers = np.zeros((n, N_SKILLS))   # people employed by skill of the job
+        self.robot_share = np.zeros(n)           # share of low-skill tasks done by robots
+        self.ai_share = np.zeros(n)              # share of white-collar tasks done by AI services
+        self.robots = np.zeros(n)                # robots (each does technology.workers_per_robot workers' tasks)
+        self.ai_services = np.zeros(n)           # AI-service units bought this month
+        self.tasks = np.zeros(n)                 # task-months demanded (scale of the firm)
+        self.capital = np.zeros(n)               # equity raised, k$
+        self.cash = np.zeros(n)
+        self.debt = np.zeros(n)
+        self.price = np.ones(n)
+        self.output = np.zeros(n)
+        self.sales = np.zeros(n)
+        self.expected_sales = np.zeros(n)
+        self.profit = np.zeros(n)
+        self.valuation = np.zeros(n)
+        self.owner = np.full(n, -1, dtype=np.intp)  # lead allocator
+        self.founded = np.zeros(n, dtype=np.intp)
+        self.tournament_weight = np.ones(n)      # funding weight set by tournament reviews
+
+    def __len__(self) -> int:
+        return len(self.jurisdiction)
+
+    def job_cells(self) -> np.ndarray:
+        """(F, K) index of each firm's job market: jurisdiction × N_SKILLS + skill."""
+        return self.jurisdiction[:, None] * N_SKILLS + np.arange(N_SKILLS)
+
+    def market_headcount(self, n_markets: int) -> np.ndarray:
+        """People employed per (jurisdiction, job skill) market."""
+        return np.bincount(self.job_cells().ravel(), weights=self.workers.ravel(), minlength=n_markets)
+
+    def add_headcount(self, cells: np.ndarray, people: np.ndarray) -> None:
+        """Add ``people`` to firm-skill ``cells`` (firm × N_SKILLS + skill)."""
+        self.workers += np.bincount(cells, weights=people, minlength=len(self) * N_SKILLS).reshape(len(self), N_SKILLS)
+
+    def count_headcount(self, workers: WorkerPopulation) -> None:
+        """Recount every firm's staff by skill from the workers' employers."""
+        emp = workers.employed
+        cells = workers.employer[emp] * N_SKILLS + workers.job_skill[emp]
+        self.workers[:] = np.bincount(cells, weights=workers.weight[emp],
+                                      minlength=len(self) * N_SKILLS).reshape(len(self), N_SKILLS)
+
+
+class TalentPopulation:
+    """All AI talent; each row stands for ``weight`` people (money per person)."""
+
+    def __init__(self, home: np.ndarray, productivity: np.ndarray, weight: np.ndarray):
+        n = len(home)
+        self.home = home.astype(np.intp)
+        self.location = home.astype(np.intp, copy=True)
+        self.productivity = productivity.astype(float)
+        self.weight = weight.astype(float)
+        self.liquid = np.zeros(n)
+        self.illiquid = np.zeros(n)
+        self.trapped = np.zeros(n)               # wealth left behind, blocked at ``trapped_in``
+        self.trapped_in = home.astype(np.intp, copy=True)
+        self.employer = np.full(n, -1, dtype=np.intp)
+        self.months_since_move = np.zeros(n, dtype=np.intp)
+        self.pay = np.zeros(n)
+
+    def __len__(self) -> int:
+        return len(self.home)
+
+
+class AllocatorPopulation:
+    """All capital allocators; ``stakes[a, f]`` is allocator a's invested capital in firm f."""
+
+    def __init__(self, jurisdiction: np.ndarray, kind: np.ndarray, n_firms: int, n_jurisdictions: int):
+        n = len(jurisdiction)
+        self.jurisdiction = jurisdiction.astype(np.intp)
+        self.kind = kind.astype(np.intp)
+        self.cash = np.zeros(n)
+        self.stakes = np.zeros((n, n_firms))
+        self.offshore = np.zeros((n, n_jurisdictions))   # money moved out, by where it is held
+        self.fees = np.zeros(n)                           # fees charged this month
+        self.income = np.zeros(n)                         # dividends received this month
+
+    def __len__(self) -> int:
+        return len(self.jurisdiction)
+
+    @property
+    def invested(self) -> np.ndarray:
+        return self.stakes.sum(axis=1)
+
+
+class GovernmentPopulation:
+    """Governments and central banks: one row per jurisdiction."""
+
+    def __init__(self, n: int):
+        self.cash = np.zeros(n)
+        self.policy_rate = np.zeros(n)
+        self.inflation = np.zeros(n)
+        self.price_index = np.ones(n)
+        self.revenue = np.zeros(n)
+        self.spending = np.zeros(n)
+        self.debt = np.zeros(n)
+        self.populism = np.zeros(n)
+        self.violence_risk = np.zeros(n)
+        self.cbdc_adoption = np.zeros(n)
+        # lever values in force this month (schedule plus endogenous responses)
+        self.robot_tax = np.zeros(n)
+        self.robot_adoption = np.ones(n)
+        self.robot_cap = np.zeros(n)
+        self.capital_controls = np.zeros(n)
+        self.cbdc_surveillance = np.zeros(n)
+        self.carry_tax = np.zeros(n)
+        # endogenous responses accumulated on top of the scheduled paths
+        self.controls_response = np.zeros(n)
+        self.surveillance_response = np.zeros(n)
+        self.robot_tax_response = np.zeros(n)
+
+    def __len__(self) -> int:
+        return len(self.cash)
