@@ -1,4 +1,4 @@
-"""Model metrics (DESIGN §7), computed from the arrays once per step, plus a run's headline results.
+"""Model metrics, computed from the state and this month's record once per step, plus a run's headline results.
 
 Every metric is a weighted aggregate over array state; the DataCollector's model reporters read
 the values computed here, so no reporter iterates over agent objects.
@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.domain import ALLOCATOR_KINDS, SECTORS, SKILLS
+from model.state import Month, State
 
 GINI_SAMPLE = 20_000
 
@@ -55,17 +56,20 @@ def metric_names(jurisdictions: list[str]) -> list[str]:
 
 
 class Metrics:
-    """Computes every reported metric of a :class:`~model.economy.WhooshModel` from its arrays."""
+    """Computes every reported metric from the model's state and the month just simulated.
 
-    def __init__(self, model):
-        self.model = model
-        self.names_j = model.structure.names
-        n_w, n_t = len(model.workers), len(model.talent)
-        rng = model.rng  # the rows sampled for the Gini are drawn once, at construction
+    Args:
+        state: the model's state (read only).
+        rng: the model's Generator; the rows sampled for the Gini are drawn from it once, here.
+    """
+
+    def __init__(self, state: State, rng: np.random.Generator):
+        self.names_j = state.structure.names
+        n_w, n_t = len(state.workers), len(state.talent)
         self.gini_workers = np.sort(rng.choice(n_w, size=min(n_w, GINI_SAMPLE), replace=False))
         self.gini_talent = np.sort(rng.choice(n_t, size=min(n_t, GINI_SAMPLE), replace=False))
         self.values: dict[str, float] = {name: 0.0 for name in self.names()}
-        w = model.workers
+        w = state.workers
         self.skill_labour_force = np.bincount(w.skill, weights=w.weight, minlength=len(SKILLS))
 
     def names(self) -> list[str]:
@@ -76,10 +80,9 @@ class Metrics:
 
     # ------------------------------------------------------------------ all metrics
 
-    def compute(self) -> None:
-        m = self.model
-        w, f, t, g, a, st = m.workers, m.firms, m.talent, m.gov, m.allocators, m.structure
-        J, home = m.n_j, st.home
+    def compute(self, state: State, month: Month) -> None:
+        w, f, t, g, a, st = state.workers, state.firms, state.talent, state.gov, state.allocators, state.structure
+        J, home = state.n_j, st.home
         v = self.values
         # a few weighted counts over the workers, then everything else from them
         employed_w = w.weight * w.employed
@@ -97,7 +100,7 @@ class Metrics:
             v[f"wage_{s}"] = float(skill_pay[k] / max(skill_emp[k], 1e-12))
         for k, s in enumerate(SECTORS):
             v[f"unemployment_{s}"] = float(sector_un[k] / max(sector_lf[k], 1e-12))
-        u_j = m.unemployment_j
+        u_j = state.unemployment_j
         for j, name in enumerate(self.names_j):
             v[f"unemployment_{name}"] = float(u_j[j])
         employed = skill_emp.sum()
@@ -105,15 +108,15 @@ class Metrics:
         employed_j = st.labour_force * (1.0 - u_j)
         for j, name in enumerate(self.names_j):
             v[f"employment_to_population_{name}"] = float(employed_j[j] / st.working_age[j])
-        vac = m.labour_flows["vacancies"]
+        vac = month.labour_flows["vacancies"]
         v["vacancies"] = float(vac.sum())
         v["vacancy_rate"] = float(vac.sum() / (vac.sum() + employed))
-        v["job_finding_rate"] = float(np.clip(m.labour_flows["job_finding"], 0, 1))
-        v["separation_rate"] = float(np.clip(m.labour_flows["separations"], 0, 1))
+        v["job_finding_rate"] = float(np.clip(month.labour_flows["job_finding"], 0, 1))
+        v["separation_rate"] = float(np.clip(month.labour_flows["separations"], 0, 1))
         v["wage_mean"] = float(skill_pay.sum() / max(employed, 1e-12))
         robots = np.bincount(f.jurisdiction, weights=f.robots * f.alive, minlength=J)
         v["robots_per_1000"] = float(robots.sum() / (st.labour_force.sum() / 1000.0))
-        gdp = m.flows["gdp"]
+        gdp = month.flows["gdp"]
         for j, name in enumerate(self.names_j):
             v[f"robots_per_1000_{name}"] = float(robots[j] / (st.labour_force[j] / 1000.0))
             v[f"gdp_{name}"] = float(gdp[j])
@@ -124,8 +127,8 @@ class Metrics:
             v[f"capital_controls_{name}"] = float(g.capital_controls[j])
             v[f"gov_debt_{name}"] = float(g.debt[j])
         v["gdp"] = float(gdp.sum())
-        v["consumption"] = float(m.flows["consumption"].sum())
-        income = m.flows["wages"].sum() + m.flows["talent_pay"].sum()
+        v["consumption"] = float(month.flows["consumption"].sum())
+        income = month.flows["wages"].sum() + month.flows["talent_pay"].sum()
         v["labour_share"] = float(np.clip(income / max(gdp.sum(), 1e-12), 0.0, 1.0))
         v["policy_rate"] = float(g.policy_rate[home])
         v["inflation"] = float(g.inflation[home])
@@ -140,11 +143,11 @@ class Metrics:
         home_talent = t.home == home
         v["talent_offshore_share"] = float((t.weight * (home_talent & (t.location != home))).sum()
                                            / max((t.weight * home_talent).sum(), 1e-12))
-        v["talent_outflow"] = float(m.talent_outflow_home)
-        v["talent_outflow_cumulative"] = float(m.cumulative["talent_outflow"])
-        v["capital_flight_stock"] = float(m.cumulative["capital_out"][home] + m.cumulative["talent_wealth_out"][home])
-        v["capital_outflow"] = float(m.flows["capital_out"][home] + m.flows["talent_wealth_out"][home])
-        ip_value = m.flows["ip_value"]
+        v["talent_outflow"] = float(month.talent_outflow_home)
+        v["talent_outflow_cumulative"] = float(state.cumulative["talent_outflow"])
+        v["capital_flight_stock"] = float(state.cumulative["capital_out"][home] + state.cumulative["talent_wealth_out"][home])
+        v["capital_outflow"] = float(month.flows["capital_out"][home] + month.flows["talent_wealth_out"][home])
+        ip_value = month.flows["ip_value"]
         for j, name in enumerate(self.names_j):
             v[f"ip_share_{name}"] = float(ip_value[j] / ip_value.sum()) if ip_value.sum() > 0 else 0.0
 
@@ -154,17 +157,17 @@ class Metrics:
         for k, kind in enumerate(ALLOCATOR_KINDS):
             v[f"capital_{kind}"] = float(steered[k])
             v[f"capital_share_{kind}"] = float(steered[k] / max(steered.sum(), 1e-12))
-        fees = m.flows["fees"].sum()
+        fees = month.flows["fees"].sum()
         v["fees"] = float(fees)
-        v["velocity_share"] = float(fees / max(fees + m.flows["profits_positive"].sum(), 1e-12))
+        v["velocity_share"] = float(fees / max(fees + month.flows["profits_positive"].sum(), 1e-12))
         wealth = np.r_[w.savings[self.gini_workers], (t.liquid + t.illiquid)[self.gini_talent]]
         weights = np.r_[w.weight[self.gini_workers] * len(w) / len(self.gini_workers),
                         t.weight[self.gini_talent] * len(t) / len(self.gini_talent)]
         v["gini_wealth"] = weighted_gini(wealth, weights)
         v["firms_alive"] = float(f.alive.sum())
-        v["firm_entries"] = float(m.entries)
-        v["firm_exits"] = float(m.exits)
-        v["ledger_error"] = float(m.ledger_error())
+        v["firm_entries"] = float(month.entries)
+        v["firm_exits"] = float(month.exits)
+        v["ledger_error"] = float(state.ledger_error())
 
 
 def half_outflow_date(frame: pd.DataFrame) -> str | None:

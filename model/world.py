@@ -1,52 +1,33 @@
-"""Initial state: jurisdictions, agent counts and weights, firms, and a consistent starting economy.
+"""The starting economy: jurisdictions, agents with their counts and weights, and a consistent circular flow.
 
-The starting point is a stationary circular flow: firm sizes match each sector's employment,
-households hold their steady-state savings, consumption budgets match what firms produce, and
-government purchases are set from the initial budget and its primary deficit.
+``build_state`` makes the whole initial ``State``. The start is a stationary circular flow: firm
+sizes match each sector's employment, automation starts at its cost-minimising level, households
+hold their steady-state savings, consumption budgets match what firms produce, government
+purchases are set from the initial budget and its primary deficit, and allocators already hold
+abroad what calm-time political risk makes them want to. Randomness, in order: worker skills, firm
+sizes, talent productivity, who starts unemployed, where workers work, the unemployed's last
+sector, talent's employers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from model.domain import ATOMS, BITS, BITS_MASK, N_SKILLS, SECTORS
+from model import door
+from model.domain import (ALLOCATOR_KINDS, ATOMS, BITS, BITS_MASK, MEDIUM, N_SKILLS, SECTORS, SOVEREIGN, TOURNAMENT,
+                          VENTURE)
+from model.ledger import Ledger
+from model.levers import LeverSchedules
 from model.parameters import Parameters, month_index
-from model.populations import AllocatorPopulation, FirmPopulation, TalentPopulation, WorkerPopulation
+from model.phases import automation, capital_allocation, capital_flight, labour_market, policy, politics, prices, technology
+from model.phases.incomes import pick_employer
+from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPopulation, TalentPopulation,
+                               WorkerPopulation)
+from model.production import (auto_matrix, capacity, labour_demand, monthly_cost, people_per_task, task_shares,
+                              tasks_from_headcount, unit_cost)
+from model.state import Month, State, Structure
 
-
-@dataclass
-class Structure:
-    """Per-jurisdiction constants derived from the parameters (arrays over J, or J × sector × skill)."""
-
-    names: list[str]
-    labour_force: np.ndarray          # people
-    population: np.ndarray
-    working_age: np.ndarray           # people aged 15-64
-    need: np.ndarray                  # (J, S, K) skill shares of each sector's staff (people), fitted to the labour force
-    productivity: np.ndarray          # (S,)
-    robot_exposure: np.ndarray        # (S,)
-    ai_exposure: np.ndarray           # (S,)
-    budget: np.ndarray                # (J, S) household budget shares at start, from what each sector sells
-    wage0: np.ndarray                 # (J, K) initial wages
-    natural_u: np.ndarray             # (J,)
-    income_tax: np.ndarray
-    top_tax: np.ndarray
-    expat_tax: np.ndarray
-    corporate_tax: np.ndarray
-    capital_gains_tax: np.ndarray
-    replacement: np.ndarray
-    amenity: np.ndarray
-    safety: np.ndarray
-    electricity: np.ndarray
-    haven: np.ndarray
-    capacity: np.ndarray
-    crypto: np.ndarray
-    talent_pay: np.ndarray
-    cbdc_start: np.ndarray            # step index of the CBDC start
-    cbdc_speed: np.ndarray
-    home: int
+LEVER_MONTHS = 361        # months of lever schedule tabulated from the start
 
 
 def largest_remainder(shares: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
@@ -168,7 +149,222 @@ def make_allocators(p: Parameters, n_firms: int) -> AllocatorPopulation:
     return AllocatorPopulation(np.array(jur), np.array(kind), n_firms, len(p.jurisdictions))
 
 
-def allocator_mix(p: Parameters) -> np.ndarray:
-    """(J, kinds) initial shares of investable money by allocator kind."""
-    return np.array([j.allocator_mix for j in p.jurisdictions.values()])
+def build_state(p: Parameters, rng: np.random.Generator) -> State:
+    """The economy at the start, ready for its first month."""
+    st = build_structure(p)
+    J = len(st.names)
+    levers = LeverSchedules(list(p.jurisdictions.values()), p.start, LEVER_MONTHS)
+    shock_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    workers = make_workers(p, st, rng)
+    firms = make_firms(p, st, workers, rng)
+    talent = make_talent(p, st, rng)
+    allocators = make_allocators(p, len(firms))
+    state = State(st, levers, Ledger(J), workers, firms, talent, allocators, GovernmentPopulation(J),
+                  month_index(p.start), shock_rng)
+    state.foreign_other = np.zeros(J)
+    state.wage = st.wage0.copy()
+    setup = Month.start(0, J)
+    _firm_technology(state, setup, p)
+    _place_workers(state, p, rng)
+    _hire_talent(state, setup, p, rng)
+    cost = _set_prices(state, setup, p)
+    profit_income = _household_savings(state, p)
+    _firm_finance(state, p, cost)
+    _allocators(state, p)
+    _government(state, p)
+    for sector, amounts in (("households", workers.by_jurisdiction(workers.savings * workers.weight)),
+                            ("talent", state.per_jurisdiction(talent.location, talent.liquid * talent.weight)),
+                            ("firms", state.per_jurisdiction(firms.jurisdiction, firms.cash)),
+                            ("allocators", state.per_jurisdiction(allocators.jurisdiction, allocators.cash))):
+        state.ledger.issue(sector, amounts)
+    state.demand_shock = np.zeros(J)
+    # households start with the steady-state flow of after-tax profits as capital income
+    state.capital_income_accrued = profit_income
+    state.unemployment_j = st.natural_u.copy()
+    state.separation_trend = np.full(J * N_SKILLS, p.labour.separation_rate)
+    state.last_outflow_share = np.zeros(J)
+    _calm_offshore_holdings(state, p)
+    state.cumulative = {"talent_outflow": 0.0, "talent_wealth_out": np.zeros(J), "capital_out": np.zeros(J)}
+    return state
 
+
+def _firm_technology(state: State, setup: Month, p: Parameters) -> None:
+    """Firms' skill needs and efficiency units, the levers and technology at the start, automation at its target."""
+    st, f, g = state.structure, state.firms, state.gov
+    state.sector_productivity = st.productivity[f.sector]
+    # labour is measured in efficiency units: a worker of skill k does wage0_k / wage0_medium tasks
+    state.firm_eff = (st.wage0 / st.wage0[:, [MEDIUM]])[f.jurisdiction]     # (F, K)
+    people_need = st.need[f.jurisdiction, f.sector]                          # (F, K) people shares
+    state.base_need = task_shares(state, people_need)                        # (F, K) task shares
+    state.firm_need = state.base_need.copy()
+    g.policy_rate[:] = np.array([j.initial_policy_rate for j in p.jurisdictions.values()])
+    policy.run(state, setup, p, None)
+    technology.run(state, setup, p, None)
+    # automation starts at its cost-minimising level
+    target_robot, target_ai = automation.targets(state, setup, p)
+    f.robot_share[:] = target_robot
+    f.ai_share[:] = target_ai
+    # firms' task scale such that human demand matches each sector's employment
+    f.tasks[:] = np.where(f.alive, f.tasks / np.maximum(people_per_task(state), 1e-9), 0.0)
+
+
+def _place_workers(state: State, p: Parameters, rng: np.random.Generator) -> None:
+    """A natural-rate share of each market unemployed, the rest placed in firms by their demand."""
+    st, w, f = state.structure, state.workers, state.firms
+    state.worker_market = w.jurisdiction * N_SKILLS + w.skill       # (jurisdiction, own skill): fixed
+    state.worker_keep = 1.0 - st.income_tax[w.jurisdiction]          # share of a wage kept after tax
+    state.worker_benefit_rate = st.replacement[w.jurisdiction] * state.worker_keep
+    employed = rng.random(len(w)) >= st.natural_u[w.jurisdiction]
+    demand = labour_demand(state)
+    cell_market = f.job_cells().ravel()
+    cells = labour_market.assign_to_vacancies(rng, state.worker_market[employed], demand.ravel(), cell_market)
+    hired = np.flatnonzero(employed)[cells >= 0]
+    w.employed[hired] = True
+    w.employer[hired] = cells[cells >= 0] // N_SKILLS
+    w.job_skill[hired] = w.skill[hired]
+    w.sector[:] = np.where(w.employed, f.sector[np.maximum(w.employer, 0)],
+                           rng.choice(len(SECTORS), size=len(w), p=_sector_mix_world(p)))
+    f.count_headcount(w)
+    # each firm's skill mix is the mix of the staff it starts with (firms differ around their sector)
+    staffed = f.workers.sum(axis=1) > 0
+    own_mix = task_shares(state, f.workers / np.maximum(1.0 - auto_matrix(state), 1e-9))
+    state.base_need[staffed] = own_mix[staffed]
+    state.firm_need = state.base_need.copy()
+    f.tasks[:] = np.where(f.alive, tasks_from_headcount(state), 0.0)
+    w.wage[:] = np.where(w.employed, state.wage[w.jurisdiction, w.skill], 0.0)
+    w.last_wage[:] = state.wage[w.jurisdiction, w.skill]
+
+
+def _sector_mix_world(p: Parameters) -> np.ndarray:
+    mix = sum(np.array(j.sector_mix) * (j.population * j.labour_force_share) for j in p.jurisdictions.values())
+    return mix / mix.sum()
+
+
+def _hire_talent(state: State, setup: Month, p: Parameters, rng: np.random.Generator) -> None:
+    """Talent employed by bits firms in their home jurisdiction, in proportion to firm size; its starting wealth."""
+    st, t, f = state.structure, state.talent, state.firms
+    t.employer[:] = pick_employer(state, rng, t.home)
+    t.pay[:] = st.talent_pay[f.jurisdiction[t.employer]] * t.productivity
+    net_pay = t.pay * (1.0 - st.talent_tax(t.location, t.home))
+    setup.firm_talent_cost = np.bincount(t.employer, weights=t.pay * t.weight, minlength=len(f))
+    t.liquid[:] = p.talent.wealth_months * net_pay
+    t.illiquid[:] = p.talent.illiquid_months * t.pay
+
+
+def _set_prices(state: State, setup: Month, p: Parameters) -> np.ndarray:
+    """Prices at cost plus markup, output at capacity, budget shares from what each sector sells.
+
+    Returns:
+        Each firm's starting cost per task-month.
+    """
+    st, f, g = state.structure, state.firms, state.gov
+    cost = unit_cost(state, setup)
+    f.price[:] = prices.target_price(cost, p.goods.markup) / state.sector_productivity
+    f.output[:] = capacity(state)
+    f.expected_sales[:] = f.price * f.output
+    state.price0 = f.price.copy()
+    state.prev_price_level = np.ones(state.n_j)
+    g.price_index[:] = 1.0
+    g.inflation[:] = p.central_bank.inflation_target   # expectations start anchored
+    revenue = np.zeros((state.n_j, len(SECTORS)))
+    np.add.at(revenue, (f.jurisdiction, f.sector), f.expected_sales * f.alive)
+    st.budget[:] = revenue / np.maximum(revenue.sum(axis=1, keepdims=True), 1e-12)
+    return cost
+
+
+def _household_savings(state: State, p: Parameters) -> np.ndarray:
+    """Households hold steady-state savings for their labour and capital income.
+
+    Returns:
+        The after-tax profit income of each jurisdiction's households, per month.
+    """
+    st, w, f = state.structure, state.workers, state.firms
+    gross = np.where(w.employed, w.wage, 0.0)
+    net_income = gross * (1 - st.income_tax[w.jurisdiction]) + ~w.employed * st.replacement[w.jurisdiction] * (
+        1 - st.income_tax[w.jurisdiction]) * w.last_wage
+    profit_income = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * (1 - st.corporate_tax)
+    labour_income = w.by_jurisdiction(net_income * w.weight)
+    with_capital = net_income * (1.0 + profit_income / np.maximum(labour_income, 1e-12))[w.jurisdiction]
+    w.savings[:] = (1.0 - p.goods.mpc_income) / max(p.goods.mpc_wealth, 1e-6) * with_capital
+    return profit_income
+
+
+def _margin(p: Parameters) -> float:
+    return p.goods.markup / (1.0 + p.goods.markup)
+
+
+def _firm_finance(state: State, p: Parameters, cost: np.ndarray) -> None:
+    """Firms hold a cash buffer and a year of costs as equity."""
+    f = state.firms
+    month_cost = monthly_cost(state, cost)
+    f.cash[:] = np.where(f.alive, p.finance.cash_buffer * month_cost, 0.0)
+    f.capital[:] = np.where(f.alive, 12.0 * month_cost, 0.0)
+    f.founded[:] = 0
+
+
+def _wage_bill(state: State) -> np.ndarray:
+    w = state.workers
+    return w.by_jurisdiction(np.where(w.employed, w.wage, 0.0) * w.weight)
+
+
+def _allocators(state: State, p: Parameters) -> None:
+    """Allocators hold a month of wages as a float and the firms' equity, split by each jurisdiction's mix."""
+    a, f, g, st = state.allocators, state.firms, state.gov, state.structure
+    J = state.n_j
+    wage_bill = _wage_bill(state)
+    mix = capital_allocation.allocator_mix(p)
+    state.venture_base = mix[:, VENTURE].copy()
+    state.venture_share = capital_allocation.venture_share_target(
+        state.venture_base, g.carry_tax, st.top_tax, p.finance.reference_carry_advantage, p.finance.venture_carry_elasticity)
+    for j in range(J):
+        rows = np.flatnonzero(a.jurisdiction == j)
+        kinds = a.kind[rows]
+        share = mix[j, kinds] / np.maximum(np.bincount(kinds, minlength=4)[kinds], 1)
+        a.cash[rows] = 1.0 * wage_bill[j] * share
+        firms_j = np.flatnonzero(f.alive & (f.jurisdiction == j))
+        for r, kind in zip(rows, kinds):
+            eligible = f.kind[firms_j] == BITS if kind in (VENTURE, TOURNAMENT, SOVEREIGN) else np.ones(len(firms_j), bool)
+            if not eligible.any():
+                eligible[:] = True
+            held = firms_j[eligible]
+            a.stakes[r, held] = f.capital[held] * mix[j, kind]
+    # each firm's capital is split over the allocators that may hold it, in proportion to the mix
+    total_stake = a.stakes.sum(axis=0)
+    a.stakes *= np.divide(f.capital, total_stake, out=np.zeros_like(total_stake), where=total_stake > 0)[None, :]
+    f.owner[:] = np.where(total_stake > 0, np.argmax(a.stakes, axis=0), -1)
+    assets = a.cash + a.invested
+    state.venture_asset_share0 = np.divide(state.per_jurisdiction(a.jurisdiction, assets * (a.kind == VENTURE)),
+                                           state.per_jurisdiction(a.jurisdiction, assets), out=np.zeros(J),
+                                           where=state.per_jurisdiction(a.jurisdiction, assets) > 0)
+    state.next_review = p.finance.tournament_review_months
+    bounds = np.searchsorted(f.jurisdiction, np.arange(J + 1))   # firms are stored grouped by jurisdiction
+    state.firm_span = [slice(bounds[j], bounds[j + 1]) for j in range(J)]
+    cell = a.jurisdiction * len(ALLOCATOR_KINDS) + a.kind
+    state.allocators_alike = np.bincount(cell)[cell]
+
+
+def _government(state: State, p: Parameters) -> None:
+    """Debt from the parameters; real purchases set the initial primary deficit."""
+    st, w, t, f, g = state.structure, state.workers, state.talent, state.firms, state.gov
+    wage_bill = _wage_bill(state)
+    g.debt[:] = np.array([j.initial_debt for j in p.jurisdictions.values()]) * 12.0 * wage_bill
+    benefits = np.bincount(w.jurisdiction, weights=~w.employed * st.replacement[w.jurisdiction]
+                           * (1 - st.income_tax[w.jurisdiction]) * w.last_wage * w.weight, minlength=state.n_j)
+    talent_tax = state.per_jurisdiction(t.location, t.pay * st.talent_tax(t.location, t.home) * t.weight)
+    corporate = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * st.corporate_tax
+    revenue = st.income_tax * wage_bill + talent_tax + corporate
+    deficit = np.array([j.primary_deficit for j in p.jurisdictions.values()]) * wage_bill
+    state.real_purchases = np.maximum(revenue - benefits + deficit, 0.0)
+
+
+def _calm_offshore_holdings(state: State, p: Parameters) -> None:
+    """Allocators already hold abroad what calm-time risk makes them want to."""
+    st, g, a = state.structure, state.gov, state.allocators
+    pol = p.politics
+    g.violence_risk[:] = politics.violence_risk(np.zeros(state.n_j), st.natural_u, st.natural_u, pol.violence_base,
+                                                pol.violence_populism, pol.violence_unemployment)
+    desired = capital_flight.desired_offshore_share(door.political_risk_now(state, p),
+                                                    p.finance.flight_risk_weight)[a.jurisdiction]
+    held_abroad = desired / (1.0 - desired) * (a.cash + a.invested)
+    a.offshore[:] = held_abroad[:, None] * door.haven_pull(st, a.jurisdiction)
+    state.ledger.issue("foreign", a.offshore.sum(axis=0))

@@ -10,17 +10,20 @@ import numpy as np
 import pytest
 
 from model.domain import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
-from model import (
+from model import door
+from model.phases import (
     automation,
+    capital_allocation,
     capital_flight,
     central_bank,
-    finance,
+    firm_accounts,
     goods_market,
-    government_policy,
-    ip,
+    government,
     labour_market,
     politics,
+    prices,
     talent_choice,
+    technology,
 )
 from model.parameters import TalentBehaviour
 
@@ -33,20 +36,20 @@ E = np.e
 def test_logistic_path_lifts_floor_to_start_value():
     # speed = ln 3, midpoint 1: raw(t) = 1/(1+3^(1-t)) -> [0.25, 0.5, 0.75]; raw0 = 0.25.
     # start 0.1 < raw0: floor 0.1, lifted = 0.1 + 0.9*(raw-0.25)/0.75 = [0.1, 0.4, 0.7]
-    out = automation.logistic_path(0.1, 1.0, np.log(3.0), np.array([0.0, 1.0, 2.0]))
+    out = technology.logistic_path(0.1, 1.0, np.log(3.0), np.array([0.0, 1.0, 2.0]))
     np.testing.assert_allclose(out, [0.1, 0.4, 0.7])
 
 
 def test_logistic_path_above_the_raw_curve_has_no_kink():
     # start 0.5 > raw0 0.25: lifted = 0.5 + 0.5*(raw-0.25)/0.75 = [0.5, 0.6667, 0.8333]
-    out = automation.logistic_path(0.5, 1.0, np.log(3.0), np.array([0.0, 1.0, 2.0]))
+    out = technology.logistic_path(0.5, 1.0, np.log(3.0), np.array([0.0, 1.0, 2.0]))
     np.testing.assert_allclose(out, [0.5, 2 / 3, 5 / 6])
 
 
 def test_logistic_path_starts_at_start_value_rises_and_tends_to_one():
     steps = np.arange(0, 400)
     for start in (0.0, 0.05, 0.3, 0.9):
-        out = automation.logistic_path(start, 60.0, 0.08, steps)
+        out = technology.logistic_path(start, 60.0, 0.08, steps)
         assert out[0] == pytest.approx(start)
         assert np.all(np.diff(out) >= -1e-15)
         assert np.all((out >= 0.0) & (out <= 1.0))
@@ -96,14 +99,14 @@ def test_robot_cap_share_zero_cap_removes_all_robots():
 
 def test_robot_monthly_cost_formula():
     # 2 * (1+0.5) * (1+4*0.05) = 2 * 1.5 * 1.2 = 3.6
-    assert automation.robot_monthly_cost(2.0, 0.5, 0.05, 4.0) == pytest.approx(3.6)
+    assert technology.robot_monthly_cost(2.0, 0.5, 0.05, 4.0) == pytest.approx(3.6)
     # tax [0, 0.5, -0.5] at rate 0: 2*[1, 1.5, 0.5] = [2, 3, 1]
-    np.testing.assert_allclose(automation.robot_monthly_cost(2.0, np.array([0.0, 0.5, -0.5]), 0.0, 2.0), [2.0, 3.0, 1.0])
+    np.testing.assert_allclose(technology.robot_monthly_cost(2.0, np.array([0.0, 0.5, -0.5]), 0.0, 2.0), [2.0, 3.0, 1.0])
 
 
 def test_robot_tax_raises_robot_cost_and_lowers_automation():
     taxes = np.array([0.0, 0.25, 1.0, 3.0])
-    cost = automation.robot_monthly_cost(3.0, taxes, 0.04, 2.0)
+    cost = technology.robot_monthly_cost(3.0, taxes, 0.04, 2.0)
     assert np.all(np.diff(cost) > 0)
     target = automation.automation_target(0.5, 3.0, cost, 0.5)
     assert np.all(np.diff(target) < 0)
@@ -244,13 +247,13 @@ def test_spread_demand_conserves_each_budget_and_favours_cheaper_firm():
 
 def test_target_price_markup_and_bounded_demand_pressure():
     # 10*1.2 = 12 x clip(p^0.5, 0.8, 1.25): p = [1, 1.21, 4, 0.25] -> [1, 1.1, 2->1.25, 0.5->0.8]
-    out = goods_market.target_price(10.0, 0.2, np.array([1.0, 1.21, 4.0, 0.25]), 0.5)
+    out = prices.target_price(10.0, 0.2, np.array([1.0, 1.21, 4.0, 0.25]), 0.5)
     np.testing.assert_allclose(out, [12.0, 13.2, 15.0, 9.6])
 
 
 def test_adjust_price_closes_share_of_gap():
     # 10 + 0.3*10 = 13; 20 - 0.3*10 = 17
-    np.testing.assert_allclose(goods_market.adjust_price(np.array([10.0, 20.0]), np.array([20.0, 10.0]), 0.3), [13.0, 17.0])
+    np.testing.assert_allclose(prices.adjust_price(np.array([10.0, 20.0]), np.array([20.0, 10.0]), 0.3), [13.0, 17.0])
 
 
 # =========================================================================== central bank
@@ -322,13 +325,13 @@ def test_violence_risk_rises_with_populism_and_unemployment_above_normal_only():
 
 def test_crypto_escape_hand_example():
     # leak 0.5, enforcement 0.8: [0.5*1*(1-0), 0.5*1*(1-0.4), 0.5*0.5*(1-0.8)] = [0.5, 0.3, 0.05]
-    out = talent_choice.crypto_escape(np.array([1.0, 1.0, 0.5]), np.array([0.0, 0.5, 1.0]), 1.0, 0.5, 0.8)
+    out = door.crypto_escape(np.array([1.0, 1.0, 0.5]), np.array([0.0, 0.5, 1.0]), 1.0, 0.5, 0.8)
     np.testing.assert_allclose(out, [0.5, 0.3, 0.05])
 
 
 def test_crypto_escape_falls_with_cbdc_adoption_times_surveillance():
     adoption = np.linspace(0, 1, 11)
-    out = talent_choice.crypto_escape(0.8, adoption, 0.9, 0.6, 0.9)
+    out = door.crypto_escape(0.8, adoption, 0.9, 0.6, 0.9)
     assert np.all(np.diff(out) < 0)
     assert np.all((out >= 0) & (out <= 1))
 
@@ -336,34 +339,34 @@ def test_crypto_escape_falls_with_cbdc_adoption_times_surveillance():
 def test_exit_cost_share_hand_example():
     # moving 0.03, max tax 0.2, max trapped 0.5
     # s=0: 0.03; s=.5: 0.03+0.1+0.9*0.25 = 0.355; s=1: 0.03+0.2+0.8*0.5 = 0.63; s=1,e=.5: 0.03+0.2+0.8*0.25 = 0.43
-    out = talent_choice.exit_cost_share(np.array([0.0, 0.5, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 0.5]), 0.03, 0.2, 0.5)
+    out = door.exit_cost_share(np.array([0.0, 0.5, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 0.5]), 0.03, 0.2, 0.5)
     np.testing.assert_allclose(out, [0.03, 0.355, 0.63, 0.43])
 
 
 def test_exit_cost_share_rises_with_stringency_and_falls_with_escape():
     s = np.linspace(0, 1, 11)
-    assert np.all(np.diff(talent_choice.exit_cost_share(s, 0.3, 0.03, 0.2, 0.5)) > 0)
+    assert np.all(np.diff(door.exit_cost_share(s, 0.3, 0.03, 0.2, 0.5)) > 0)
     e = np.linspace(0, 1, 11)
-    assert np.all(np.diff(talent_choice.exit_cost_share(0.7, e, 0.03, 0.2, 0.5)) < 0)
+    assert np.all(np.diff(door.exit_cost_share(0.7, e, 0.03, 0.2, 0.5)) < 0)
 
 
 def test_lockin_probability_hand_example():
     # base -4: expit(-4) = 0.0179862; +4*0.5 -> expit(-2) = 0.1192029; +60*0.05 + 2*1*0.5 -> expit(0) = 0.5
-    out = talent_choice.lockin_probability(np.array([0.0, 0.5, 0.0]), np.array([0.0, 0.0, 0.05]),
+    out = door.lockin_probability(np.array([0.0, 0.5, 0.0]), np.array([0.0, 0.0, 0.05]),
                                            np.array([0.0, 0.0, 1.0]), 0.5, -4.0, 4.0, 60.0, 2.0)
     np.testing.assert_allclose(out, [0.0179862100, 0.1192029220, 0.5], rtol=1e-8)
 
 
 def test_anticipated_cost_rise_hand_example():
     # [0 + .5*0, 0.2 + .5*(0.6-0.3), 0 + .5*(0.6-0.1), 0 + 0*0.3] = [0, 0.35, 0.25, 0]
-    out = talent_choice.anticipated_cost_rise(np.array([0.1, 0.1, 0.1, 0.3]), np.array([0.1, 0.3, 0.05, 0.3]),
+    out = door.anticipated_cost_rise(np.array([0.1, 0.1, 0.1, 0.3]), np.array([0.1, 0.3, 0.05, 0.3]),
                                               np.array([0.1, 0.6, 0.6, 0.6]), np.array([0.5, 0.5, 0.5, 0.0]))
     np.testing.assert_allclose(out, [0.0, 0.35, 0.25, 0.0])
 
 
 def test_anticipated_cost_rise_zero_with_nothing_announced_and_no_fear():
     now = np.array([0.03, 0.2, 0.5])
-    out = talent_choice.anticipated_cost_rise(now, now, np.array([0.9, 0.9, 0.9]), np.zeros(3))
+    out = door.anticipated_cost_rise(now, now, np.array([0.9, 0.9, 0.9]), np.zeros(3))
     np.testing.assert_array_equal(out, np.zeros(3))
 
 
@@ -470,28 +473,28 @@ def test_enforce_capacity_admits_light_arrival_that_fits_after_heavy_one_is_refu
 def test_venture_share_target_hand_example():
     # advantage (1-ct)/(1-0.2) over reference 1.0 = [1, 0.5, 1.25, 1.25];
     # 0.2 * adv^2 = [0.2, 0.05, 0.3125]; 0.8 * 1.5625 = 1.25 -> clipped to 0.95
-    out = finance.venture_share_target(np.array([0.2, 0.2, 0.2, 0.8]), np.array([0.2, 0.6, 0.0, 0.0]), 0.2, 1.0, 2.0)
+    out = capital_allocation.venture_share_target(np.array([0.2, 0.2, 0.2, 0.8]), np.array([0.2, 0.6, 0.0, 0.0]), 0.2, 1.0, 2.0)
     np.testing.assert_allclose(out, [0.2, 0.05, 0.3125, 0.95])
 
 
 def test_venture_share_target_falls_with_carry_tax():
-    out = finance.venture_share_target(0.3, np.linspace(0, 0.9, 10), 0.45, 1.45, 1.5)
+    out = capital_allocation.venture_share_target(0.3, np.linspace(0, 0.9, 10), 0.45, 1.45, 1.5)
     assert np.all(np.diff(out) < 0)
 
 
 def test_management_fee_is_monthly_share_of_assets():
     # [1200, 600] * 0.02 / 12 = [2, 1]
-    np.testing.assert_allclose(finance.management_fee(np.array([1200.0, 600.0]), 0.02), [2.0, 1.0])
+    np.testing.assert_allclose(capital_allocation.management_fee(np.array([1200.0, 600.0]), 0.02), [2.0, 1.0])
 
 
 def test_carried_interest_is_share_above_monthly_hurdle():
     # hurdle 1200*0.08/12 = 8; 0.2*max(r - 8, 0) for r = [5, 8, 18] -> [0, 0, 2]
-    np.testing.assert_allclose(finance.carried_interest(np.array([5.0, 8.0, 18.0]), 1200.0, 0.2, 0.08), [0.0, 0.0, 2.0])
+    np.testing.assert_allclose(capital_allocation.carried_interest(np.array([5.0, 8.0, 18.0]), 1200.0, 0.2, 0.08), [0.0, 0.0, 2.0])
 
 
 def test_carried_interest_zero_below_hurdle():
     assets = np.array([100.0, 1000.0, 5000.0])
-    assert np.all(finance.carried_interest(assets * 0.08 / 12 * 0.99, assets, 0.2, 0.08) == 0)
+    assert np.all(capital_allocation.carried_interest(assets * 0.08 / 12 * 0.99, assets, 0.2, 0.08) == 0)
 
 
 DEPLOY = dict(valuation=np.array([10.0, -5.0, 20.0]), sales=np.array([100.0, 50.0, 10.0]),
@@ -507,20 +510,20 @@ DEPLOY = dict(valuation=np.array([10.0, -5.0, 20.0]), sales=np.array([100.0, 50.
     (SOVEREIGN, [10.0, 0.0, 0.0]),                    # max(valuation, 0) x bits
 ])
 def test_deployment_weights_by_kind(kind, expected):
-    out = finance.deployment_weights(kind, **DEPLOY, eligible=np.ones(3, bool))
+    out = capital_allocation.deployment_weights(kind, **DEPLOY, eligible=np.ones(3, bool))
     np.testing.assert_allclose(out, expected, rtol=1e-12)
-    masked = finance.deployment_weights(kind, **DEPLOY, eligible=np.array([False, True, True]))
+    masked = capital_allocation.deployment_weights(kind, **DEPLOY, eligible=np.array([False, True, True]))
     assert masked[0] == 0 and masked[1:] == pytest.approx(out[1:])
 
 
 def test_deployment_weights_unknown_kind_raises():
     with pytest.raises(ValueError):
-        finance.deployment_weights(99, **DEPLOY, eligible=np.ones(3, bool))
+        capital_allocation.deployment_weights(99, **DEPLOY, eligible=np.ones(3, bool))
 
 
 def test_tournament_review_hand_example():
     # funded 0..3 with scores 5,1,3,4; keep 0.5 -> 2 winners: firms 0 and 3; firm 4 not in the tournament
-    out = finance.tournament_review(np.array([5.0, 1.0, 3.0, 4.0, 2.0]), np.array([True, True, True, True, False]), 0.5, 4.0)
+    out = capital_allocation.tournament_review(np.array([5.0, 1.0, 3.0, 4.0, 2.0]), np.array([True, True, True, True, False]), 0.5, 4.0)
     np.testing.assert_array_equal(out, [4.0, 0.0, 0.0, 4.0, 1.0])
 
 
@@ -528,7 +531,7 @@ def test_tournament_review_hand_example():
 def test_tournament_review_keeps_rounded_share_at_least_one(n, keep, winners):
     score = np.random.default_rng(n).random(n + 2)
     funded = np.r_[np.ones(n, bool), np.zeros(2, bool)]
-    out = finance.tournament_review(score, funded, keep, scale_up=3.0)
+    out = capital_allocation.tournament_review(score, funded, keep, scale_up=3.0)
     assert np.sum(out[funded] == 3.0) == winners
     assert np.sum(out[funded] == 0.0) == n - winners
     np.testing.assert_array_equal(out[~funded], 1.0)
@@ -538,13 +541,13 @@ def test_tournament_review_keeps_rounded_share_at_least_one(n, keep, winners):
 def test_valuation_hand_example():
     # r + premium = 0.1; growth clipped to [-0.5, 0.05]: [0, 0.02, 0.05, -0.5] -> discount [0.1, 0.08, 0.05, 0.6]
     # 10 - 4 + 12*1/discount = [126, 156, 246, 26]
-    out = finance.valuation(10.0, 4.0, 1.0, 0.04, 0.06, np.array([0.0, 0.02, 0.2, -1.0]))
+    out = prices.valuation(10.0, 4.0, 1.0, 0.04, 0.06, np.array([0.0, 0.02, 0.2, -1.0]))
     np.testing.assert_allclose(out, [126.0, 156.0, 246.0, 26.0])
 
 
 def test_valuation_floored_at_zero():
     # 0 - 100 + 12*(-1)/0.1 = -220 -> 0
-    assert finance.valuation(0.0, 100.0, -1.0, 0.04, 0.06, 0.0) == 0.0
+    assert prices.valuation(0.0, 100.0, -1.0, 0.04, 0.06, 0.0) == 0.0
 
 
 # =========================================================================== capital flight
@@ -552,7 +555,7 @@ def test_valuation_floored_at_zero():
 
 def test_political_risk_hand_example():
     # 0.4*0.5 + 0.1 + 0.3*1*0.5 + 0.3*0.2 = 0.2 + 0.1 + 0.15 + 0.06 = 0.51; second: 0.4 + 0.9 + ... -> 1
-    out = capital_flight.political_risk(np.array([0.5, 1.0]), np.array([0.1, 0.9]), 1.0, np.array([0.5, 0.0]),
+    out = door.political_risk(np.array([0.5, 1.0]), np.array([0.1, 0.9]), 1.0, np.array([0.5, 0.0]),
                                         np.array([0.2, 0.0]), [0.4, 1.0, 0.3, 0.3])
     np.testing.assert_allclose(out, [0.51, 1.0])
 
@@ -585,7 +588,7 @@ def test_capital_outflow_zero_at_full_controls_and_never_above_cash():
 
 def test_ip_rent_shares_hand_example():
     # firm 0: loc0 1*1 = 1, loc1 2*1 + 1*2 = 4 -> [0.2, 0.8]; firm 1: loc1 3*2 -> [0, 1]; firm 2 no talent
-    out = ip.ip_rent_shares(np.array([0, 0, 1, -1, 0]), np.array([0, 1, 1, 0, 1]), np.array([1.0, 2.0, 3.0, 5.0, 1.0]),
+    out = firm_accounts.ip_rent_shares(np.array([0, 0, 1, -1, 0]), np.array([0, 1, 1, 0, 1]), np.array([1.0, 2.0, 3.0, 5.0, 1.0]),
                             np.array([1.0, 1.0, 2.0, 1.0, 2.0]), 3, 2)
     np.testing.assert_allclose(out, [[0.2, 0.8], [0.0, 1.0], [0.0, 0.0]])
 
@@ -593,7 +596,7 @@ def test_ip_rent_shares_hand_example():
 def test_ip_rent_shares_rows_sum_to_one_with_talent_else_zero():
     rng = np.random.default_rng(12)
     employer = rng.integers(-1, 6, 100)
-    out = ip.ip_rent_shares(employer, rng.integers(0, 4, 100), rng.pareto(1.8, 100) + 1, rng.uniform(1, 3, 100), 8, 4)
+    out = firm_accounts.ip_rent_shares(employer, rng.integers(0, 4, 100), rng.pareto(1.8, 100) + 1, rng.uniform(1, 3, 100), 8, 4)
     has = np.isin(np.arange(8), employer[employer >= 0])
     np.testing.assert_allclose(out.sum(axis=1)[has], 1.0)
     np.testing.assert_array_equal(out[~has], 0.0)
@@ -602,7 +605,7 @@ def test_ip_rent_shares_rows_sum_to_one_with_talent_else_zero():
 
 def test_licensing_cost_share_bites_with_controls_net_of_escape():
     # 0.1 * [0*.5, 1*1, .5*.5] = [0, 0.1, 0.025]
-    out = ip.licensing_cost_share(np.array([0.0, 1.0, 0.5]), np.array([0.5, 0.0, 0.5]), 0.1)
+    out = firm_accounts.licensing_cost_share(np.array([0.0, 1.0, 0.5]), np.array([0.5, 0.0, 0.5]), 0.1)
     np.testing.assert_allclose(out, [0.0, 0.1, 0.025])
 
 
@@ -611,11 +614,11 @@ def test_licensing_cost_share_bites_with_controls_net_of_escape():
 
 def test_lockin_response_steps_only_above_threshold():
     # outflow [0.01, 0.005, 0.006] vs threshold 0.006 -> +0.05, +0, +0 (not strictly above)
-    out = government_policy.lockin_response(np.array([0.1, 0.1, 0.1]), np.array([0.01, 0.005, 0.006]), 0.006, 0.05)
+    out = government.lockin_response(np.array([0.1, 0.1, 0.1]), np.array([0.01, 0.005, 0.006]), 0.006, 0.05)
     np.testing.assert_allclose(out, [0.15, 0.1, 0.1])
 
 
 def test_populist_response_proportional_to_excess_populism():
     # 0 + 0.02*(0.6-0.4) = 0.004; 0.1 + 0 (below threshold)
-    out = government_policy.populist_response(np.array([0.0, 0.1]), np.array([0.6, 0.3]), 0.4, 0.02)
+    out = government.populist_response(np.array([0.0, 0.1]), np.array([0.6, 0.3]), 0.4, 0.02)
     np.testing.assert_allclose(out, [0.004, 0.1])

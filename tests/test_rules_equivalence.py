@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import goods_market, labour_market
+from model.phases import goods_market, labour_market
 from tests.benchmarks.rules import (FirmAgent, InitialState, PerAgentRules, VectorisedRules, build_model,
                                     household_demand_scalar, layoff_probability_scalar)
 

@@ -1,0 +1,88 @@
+"""How open the door out of each jurisdiction is: the crypto rail, exit costs, feared lock-in, political risk.
+
+The formulas are pure functions over arrays; the ``*_now`` helpers apply them to this month's state.
+Capital flight, talent's location choice and IP licensing all read the door from here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from model.parameters import Parameters
+from model.state import State, Structure
+
+
+def crypto_escape(crypto_access, cbdc_adoption, surveillance, leak: float, enforcement: float):
+    """Share of trapped wealth that still gets out through the crypto rail.
+
+    A CBDC with surveillance makes capital controls enforceable: less leaks through crypto.
+    """
+    return np.clip(leak * crypto_access * (1.0 - enforcement * cbdc_adoption * surveillance), 0.0, 1.0)
+
+
+def exit_cost_share(stringency, escape, moving_cost: float, max_exit_tax: float, max_trapped: float):
+    """Cost of leaving a jurisdiction as a share of wealth: moving + exit tax + wealth trapped (net of escape)."""
+    exit_tax = max_exit_tax * stringency
+    trapped = max_trapped * stringency * (1.0 - escape)
+    return np.clip(moving_cost + exit_tax + (1.0 - exit_tax) * trapped, 0.0, 1.0)
+
+
+def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float,
+                       w_outflow: float, w_cbdc: float):
+    """Perceived chance the door closes within the horizon: rises with populism, others leaving and surveillance money."""
+    return expit(base + w_populism * populism + w_outflow * outflow_share + w_cbdc * cbdc_adoption * surveillance)
+
+
+def anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_prob):
+    """Expected rise of the exit cost over the horizon: announced changes plus feared lock-in."""
+    announced = np.maximum(cost_announced - cost_now, 0.0)
+    feared = lockin_prob * np.maximum(cost_locked - np.maximum(cost_now, cost_announced), 0.0)
+    return announced + feared
+
+
+def political_risk(populism, violence_risk, cbdc_adoption, surveillance, lockin_prob, weights):
+    """Risk index in [0, 1] that makes capital want to be held abroad.
+
+    A weighted sum of populism, violence risk, CBDC adoption × surveillance and the perceived
+    chance of lock-in (``weights`` in that order), capped at 1.
+    """
+    w_pop, w_violence, w_cbdc, w_lockin = weights
+    return np.clip(w_pop * populism + w_violence * violence_risk + w_cbdc * cbdc_adoption * surveillance
+                   + w_lockin * lockin_prob, 0.0, 1.0)
+
+
+def crypto_escape_now(state: State, p: Parameters) -> np.ndarray:
+    """(J,) share of trapped wealth the crypto rail frees in each jurisdiction this month."""
+    c, g, st = p.controls, state.gov, state.structure
+    return crypto_escape(st.crypto, g.cbdc_adoption, g.cbdc_surveillance, c.crypto_leak, c.cbdc_enforcement)
+
+
+def lockin_now(state: State, p: Parameters) -> np.ndarray:
+    """(J,) perceived chance that each jurisdiction's door closes within talent's horizon."""
+    tb, g = p.talent, state.gov
+    return lockin_probability(g.populism, state.last_outflow_share, g.cbdc_adoption, g.cbdc_surveillance,
+                              tb.lockin_base, tb.lockin_populism, tb.lockin_outflow, tb.lockin_cbdc)
+
+
+def political_risk_now(state: State, p: Parameters) -> np.ndarray:
+    """(J,) political risk index of each jurisdiction this month."""
+    g = state.gov
+    return political_risk(g.populism, g.violence_risk, g.cbdc_adoption, g.cbdc_surveillance, lockin_now(state, p),
+                          p.finance.risk_weights)
+
+
+def haven_pull(structure: Structure, origin: np.ndarray) -> np.ndarray:
+    """(n, J) where money leaving each origin goes, by amenity and safety.
+
+    Havens other than the origin; where the origin is the only haven (or there are none), every
+    other jurisdiction.
+    """
+    st = structure
+    attraction = st.amenity + st.safety
+    others = np.ones((len(origin), len(st.names)), dtype=bool)
+    others[np.arange(len(origin)), origin] = False
+    havens = others & st.haven[None, :]
+    allowed = np.where(havens.any(axis=1, keepdims=True), havens, others)
+    shares = allowed * attraction[None, :]
+    return shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)

@@ -1,0 +1,224 @@
+"""Capital allocation: fees and carry, distributions, new savings, venture's pull, tournament reviews, deployment.
+
+Mechanism, in order:
+1. Venture funds charge "two and twenty": a 2% yearly fee on assets and 20% carry on returns above a
+   hurdle; the GP's fee income is taxed as ordinary income and the carry at the carried-interest rate.
+2. Allocators pay investors a share of their assets (taxed as capital gains). What households get
+   (after-tax GP income and distributions, plus dividends of firms nobody holds) becomes their
+   capital income next month.
+3. Households hand a share of their monthly saving to allocators; venture's share of new money, and
+   investors' recommitment of uninvested cash, follow the carry's tax advantage over ordinary income.
+4. Tournament planners review their firms every ``tournament_review_months``: the best performers
+   are scaled up, the rest defunded.
+5. Each allocator invests a share of its cash in its jurisdiction's firms (sovereign funds anywhere)
+   by its kind's rule: index by value, venture by growth and cash burn, tournament by review weight.
+
+Reads: allocators' cash, stakes, income; firms' valuation, sales, profit, capital; workers.income,
+savings; month.household_consumption, month.orphan_dividends; gov.carry_tax; state.venture_share.
+Writes: allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash, capital,
+tournament_weight; state.venture_share, state.next_review, state.capital_income_accrued;
+flows (fees, gov_revenue).
+Ledger: allocators → government (GP and capital-gains tax), allocators → households (GP income and
+distributions), households → allocators (new savings), allocators → firms (investment, pooled).
+RNG: nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.domain import BITS, INDEX, SOVEREIGN, TOURNAMENT, VENTURE
+from model.parameters import Parameters
+from model.state import Month, State
+
+
+def venture_share_target(base_share, carry_tax, income_tax, reference_advantage: float, elasticity: float):
+    """Venture's share of new money: rises with the tax advantage of carry over ordinary income.
+
+    The advantage is (1 − carry tax) / (1 − income tax); at ``reference_advantage`` the share is the
+    observed ``base_share``. A bigger loophole draws fee-driven funds in, and they steer more capital.
+    """
+    advantage = (1.0 - carry_tax) / np.maximum(1.0 - income_tax, 1e-9)
+    return np.clip(base_share * np.power(advantage / reference_advantage, elasticity), 0.0, 0.95)
+
+
+def management_fee(assets, annual_fee: float):
+    """Monthly management fee on assets under management ("the two")."""
+    return assets * annual_fee / 12.0
+
+
+def carried_interest(returns, assets, carry: float, annual_hurdle: float):
+    """Monthly carry ("the twenty"): a share of returns above the hurdle on assets."""
+    return carry * np.maximum(returns - assets * annual_hurdle / 12.0, 0.0)
+
+
+def deployment_weights(kind: int, valuation, sales, expected_sales, profit, is_bits, tournament_weight, eligible):
+    """How an allocator of ``kind`` spreads new money over eligible firms (weights, not normalised).
+
+    index: value-weighted over all firms; venture: bits firms by growth and cash burn (it is paid to
+    move money); tournament: bits firms equally, scaled by the last review; sovereign: bits firms by value.
+    """
+    if kind == INDEX:
+        w = np.maximum(valuation, 0.0)
+    elif kind == VENTURE:
+        growth = np.maximum(expected_sales - sales, 0.0) + 0.05 * sales
+        burn = np.maximum(-profit, 0.0)
+        w = (growth + burn + 1e-6) * is_bits
+    elif kind == TOURNAMENT:
+        w = tournament_weight * is_bits
+    elif kind == SOVEREIGN:
+        w = np.maximum(valuation, 0.0) * is_bits
+    else:
+        raise ValueError(f"unknown allocator kind {kind}")
+    return np.where(eligible, w, 0.0)
+
+
+def tournament_review(score, funded, keep: float, scale_up: float):
+    """Rank funded firms by score; scale the best ``keep`` share, defund the rest.
+
+    Returns:
+        New funding weights (scale_up for winners, 0 for losers, 1 for firms not in the tournament).
+    """
+    weights = np.ones_like(score, dtype=float)
+    idx = np.flatnonzero(funded)
+    if len(idx) == 0:
+        return weights
+    n_keep = max(1, int(round(keep * len(idx))))
+    winners = idx[np.argsort(-score[idx], kind="stable")[:n_keep]]
+    weights[idx] = 0.0
+    weights[winners] = scale_up
+    return weights
+
+
+def allocator_mix(p: Parameters) -> np.ndarray:
+    """(J, kinds) initial shares of investable money by allocator kind."""
+    return np.array([j.allocator_mix for j in p.jurisdictions.values()])
+
+
+def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
+    a, f, w, st, g = state.allocators, state.firms, state.workers, state.structure, state.gov
+    fin = p.finance
+    aj = a.jurisdiction
+    invested = a.invested
+    # venture: "two and twenty"; the carry is taxed at the carried-interest rate
+    venture = a.kind == VENTURE
+    fee = np.where(venture, management_fee(invested + a.cash, fin.management_fee), 0.0)
+    carry = np.where(venture, carried_interest(a.income, invested, fin.carry, fin.hurdle), 0.0)
+    charged = np.minimum(fee + carry, np.maximum(a.cash, 0.0))
+    scale = np.divide(charged, fee + carry, out=np.zeros_like(charged), where=(fee + carry) > 0)
+    fee, carry = fee * scale, carry * scale
+    a.fees[:] = fee + carry
+    a.cash -= fee + carry
+    gp_tax = fee * st.top_tax[aj] + carry * g.carry_tax[aj]
+    month.flows["fees"] += state.per_jurisdiction(aj, fee + carry)
+    # distributions to investors, taxed as capital gains
+    distribution = np.minimum(fin.distribution_rate * (invested + a.cash), np.maximum(a.cash, 0.0))
+    a.cash -= distribution
+    cg_tax = distribution * st.capital_gains_tax[aj]
+    to_gov = state.per_jurisdiction(aj, gp_tax + cg_tax)
+    to_households = state.per_jurisdiction(aj, fee + carry - gp_tax + distribution - cg_tax)
+    state.ledger.transfer_by_jurisdiction("allocators", "government", to_gov)
+    state.ledger.transfer_by_jurisdiction("allocators", "households", to_households)
+    g.cash += to_gov
+    month.flows["gov_revenue"] += to_gov
+    _pay_households(state, to_households + month.orphan_dividends)
+
+    # new savings handed to allocators; venture's share follows GPs' after-tax carry
+    saving = np.maximum(w.income - month.household_consumption, 0.0)
+    invest = np.minimum(fin.invest_share * saving, np.maximum(w.savings, 0.0))
+    w.savings -= invest
+    inflow = w.by_jurisdiction(invest * w.weight)
+    target = venture_share_target(state.venture_base, g.carry_tax, st.top_tax, fin.reference_carry_advantage,
+                                  fin.venture_carry_elasticity)
+    state.venture_share += fin.venture_share_speed * (target - state.venture_share)
+    mix = allocator_mix(p)
+    others = mix.copy()
+    others[:, VENTURE] = 0.0
+    rest = others.sum(axis=1, keepdims=True)
+    shares = np.where(rest > 0, others / np.maximum(rest, 1e-12) * (1 - state.venture_share[:, None]), 0.0)
+    shares[:, VENTURE] = np.where(mix[:, VENTURE] > 0, state.venture_share, 0.0)
+    shares /= np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)
+    got = inflow[aj] * shares[aj, a.kind] / state.allocators_alike
+    got_j = state.per_jurisdiction(aj, got)
+    leftover = inflow - got_j                       # kinds absent in a jurisdiction: money stays home
+    w.savings += (leftover[w.jurisdiction] * np.maximum(invest, 0) * w.weight
+                  / np.maximum(inflow[w.jurisdiction], 1e-12)) / np.maximum(w.weight, 1e-12)
+    a.cash += got
+    state.ledger.transfer_by_jurisdiction("households", "allocators", got_j)
+    _recommit_to_venture(state, p)
+
+    # tournament reviews: scale the best, defund the rest
+    if month.step + 1 >= state.next_review:
+        state.next_review += fin.tournament_review_months
+        for r in np.flatnonzero(a.kind == TOURNAMENT):
+            funded = (a.stakes[r] > 0) & f.alive
+            score = f.profit / np.maximum(f.capital, 1e-9) + f.sales / np.maximum(f.capital, 1e-9)
+            weights = tournament_review(score, funded, fin.tournament_keep, fin.tournament_scale_up)
+            f.tournament_weight[funded] = weights[funded]
+
+    _deploy(state, p)
+
+
+def _pay_households(state: State, amounts: np.ndarray) -> None:
+    """Credit ``amounts[j]`` to households of j in proportion to their savings (ledger already moved)."""
+    w = state.workers
+    held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
+    share = np.divide(np.maximum(w.savings, 0), held[w.jurisdiction], out=np.zeros(len(w)), where=held[w.jurisdiction] > 0)
+    w.savings += amounts[w.jurisdiction] * share
+    state.capital_income_accrued += amounts
+
+
+def _deploy(state: State, p: Parameters) -> None:
+    """Allocators put a share of their cash into firms, spread by their kind's deployment weights.
+
+    Each allocator invests in its own jurisdiction's firms (sovereign funds anywhere). Firms are
+    stored grouped by jurisdiction, so each allocator touches only its jurisdiction's slice.
+    """
+    fin, a, f = p.finance, state.allocators, state.firms
+    rates = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
+    amount = rates[a.kind] * np.maximum(a.cash, 0.0)
+    is_bits = (f.kind == BITS).astype(float)
+    weights = {kind: deployment_weights(kind, f.valuation, f.sales, f.expected_sales, f.profit, is_bits,
+                                        f.tournament_weight, f.alive)
+               for kind in np.unique(a.kind[amount > 0])}
+    inflow = np.zeros(len(f))
+    for r in np.flatnonzero(amount > 0):
+        span = slice(None) if a.kind[r] == SOVEREIGN else state.firm_span[a.jurisdiction[r]]
+        w_r = weights[a.kind[r]][span]
+        total = w_r.sum()
+        if total <= 0:
+            amount[r] = 0.0
+            continue
+        alloc = amount[r] / total * w_r
+        a.stakes[r, span] += alloc
+        inflow[span] += alloc
+    a.cash -= amount
+    f.cash += inflow
+    f.capital += inflow
+    state.ledger.pooled("allocators", state.per_jurisdiction(a.jurisdiction, amount), "firms",
+                        state.per_jurisdiction(f.jurisdiction, inflow))
+
+
+def _recommit_to_venture(state: State, p: Parameters) -> None:
+    """Investors move uninvested cash between venture and other allocators toward venture's target share.
+
+    The target share of each jurisdiction's allocator assets is the starting share scaled by how far
+    the carry's tax advantage has moved venture's pull (``venture_share`` / its base).
+    """
+    a, speed, J = state.allocators, p.finance.venture_share_speed, state.n_j
+    aj = a.jurisdiction
+    assets = a.cash + a.invested
+    venture = a.kind == VENTURE
+    total = state.per_jurisdiction(aj, assets)
+    actual = np.divide(state.per_jurisdiction(aj, assets * venture), total, out=np.zeros(J), where=total > 0)
+    pull = np.divide(state.venture_share, state.venture_base, out=np.ones(J), where=state.venture_base > 0)
+    gap = speed * (np.clip(state.venture_asset_share0 * pull, 0.0, 0.95) - actual) * total
+    for givers, takers, amount in ((~venture, venture, np.maximum(gap, 0.0)), (venture, ~venture, np.maximum(-gap, 0.0))):
+        available = state.per_jurisdiction(aj, np.maximum(a.cash, 0.0) * givers)
+        moved = np.minimum(amount, available)
+        give = np.divide(moved, available, out=np.zeros(J), where=available > 0)[aj] * np.maximum(a.cash, 0.0) * givers
+        n_takers = state.per_jurisdiction(aj, takers.astype(float))
+        take = np.divide(moved, n_takers, out=np.zeros(J), where=n_takers > 0)[aj] * takers
+        moved_ok = n_takers > 0
+        a.cash -= give * moved_ok[aj]
+        a.cash += take

@@ -1,0 +1,114 @@
+"""Entry and exit: firms short of cash borrow within their limit; those still short exit; funded entrants fill
+empty slots.
+
+Mechanism: a firm whose cash is negative borrows from the banks up to ``finance.debt_limit`` months
+of expected sales (new money). A firm still short of cash fails: the banks write off the loss, its
+staff are laid off and its investors lose their stakes. Each month a share of the empty firm slots
+is refilled by an entrant funded by the allocator of its jurisdiction with the most cash (bits
+firms by venture, tournament or sovereign funds when there is one), sized and priced like the
+median firm of its market.
+
+Reads: firms' cash, debt, expected sales, tasks, prices; allocators' cash; state.wage, firm needs.
+Writes: firms (cash, debt, alive, capital, tasks, expected_sales, price, shares, founded, owner,
+tournament_weight); allocators.cash, stakes; workers (separations); state.price0; month.exits,
+month.entries.
+Ledger: money issued to firms (loans, and banks' write-offs of failed firms' losses);
+allocators → firms (seed capital).
+RNG: one uniform per empty slot (does an entrant fill it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.domain import BITS, INDEX, SECTORS
+from model.parameters import Parameters
+from model.state import Month, State
+
+
+def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
+    f, a, w, ledger = state.firms, state.allocators, state.workers, state.ledger
+    fin = p.finance
+    j = f.jurisdiction
+    step = month.step
+    # borrow to cover shortfalls, within the debt limit
+    headroom = np.maximum(fin.debt_limit * f.expected_sales - f.debt, 0.0)
+    loan = np.where(f.alive, np.minimum(np.maximum(-f.cash, 0.0), headroom), 0.0)
+    f.cash += loan
+    f.debt += loan
+    ledger.issue("firms", state.per_jurisdiction(j, loan))
+    # exit: still short of cash; the banks take the loss
+    failed = f.alive & (f.cash < 0)
+    if failed.any():
+        loss = np.where(failed, -f.cash, 0.0)
+        ledger.issue("firms", state.per_jurisdiction(j, loss))
+        f.cash[failed] = 0.0
+        f.debt[failed] = 0.0
+        f.alive[failed] = False
+        a.stakes[:, failed] = 0.0
+        f.capital[failed] = 0.0
+        f.tasks[failed] = 0.0
+        f.expected_sales[failed] = 0.0
+        w.separate(np.flatnonzero(w.employed & failed[np.maximum(w.employer, 0)]))
+        f.count_headcount(w)
+    month.exits = int(failed.sum())
+
+    # entry: funded entrants fill a share of empty slots, sized like their sector's average firm
+    dead = np.flatnonzero(~f.alive)
+    entering = dead[rng.random(len(dead)) < fin.entry_rate]
+    month.entries = 0
+    peer_size, peer_price = _peer_medians(state, entering)
+    for slot in entering:
+        k = j[slot]
+        funders = np.flatnonzero((a.jurisdiction == k) & (a.cash > 0))
+        if f.kind[slot] == BITS:
+            funders = funders[a.kind[funders] != INDEX] if np.any(a.kind[funders] != INDEX) else funders
+        if len(funders) == 0:
+            continue
+        size = peer_size[slot]
+        unit = float((state.firm_need[slot] * state.wage[k] / state.firm_eff[slot]).sum())
+        seed_capital = fin.entry_capital * unit * size
+        funder = funders[np.argmax(a.cash[funders])]
+        if a.cash[funder] < seed_capital:
+            continue
+        a.cash[funder] -= seed_capital
+        ledger.transfer("allocators", k, "firms", k, seed_capital)
+        f.alive[slot] = True
+        f.cash[slot] = seed_capital
+        f.capital[slot] = seed_capital
+        f.debt[slot] = 0.0
+        f.tasks[slot] = size
+        f.robot_share[slot] = 0.0
+        f.ai_share[slot] = 0.0
+        f.founded[slot] = step
+        f.tournament_weight[slot] = 1.0
+        f.owner[slot] = funder
+        a.stakes[:, slot] = 0.0
+        a.stakes[funder, slot] = seed_capital
+        f.price[slot] = peer_price[slot]
+        state.price0[slot] = peer_price[slot]
+        f.expected_sales[slot] = 0.5 * peer_price[slot] * size * state.sector_productivity[slot]
+        month.entries += 1
+
+
+def _peer_medians(state: State, slots: np.ndarray) -> tuple[dict, dict]:
+    """Median size and price of the alive firms in each slot's market (jurisdiction × sector).
+
+    A market with no alive firm falls back to the jurisdiction's median size and the slot's last price.
+    """
+    f = state.firms
+    market = f.jurisdiction * len(SECTORS) + f.sector
+    size, price = {}, {}
+    medians = {}
+    for m in np.unique(market[slots]):
+        peers = f.alive & (market == m)
+        if peers.any():
+            medians[m] = (float(np.median(f.tasks[peers])), float(np.median(f.price[peers])))
+        else:
+            home = f.alive & (f.jurisdiction == m // len(SECTORS))
+            medians[m] = (float(np.median(f.tasks[home])) if home.any() else 0.0, None)
+    for slot in slots:
+        s_size, s_price = medians[market[slot]]
+        size[slot] = s_size
+        price[slot] = s_price if s_price is not None else float(f.price[slot])
+    return size, price

@@ -1,0 +1,166 @@
+"""Goods market: households, talent and governments spend; firms sell; firms buy robots and AI services.
+
+Mechanism:
+1. Demand. Households plan consumption out of income and savings (marginal propensities), scaled by
+   an AR(1) aggregate demand shock and by the real policy rate against neutral (IS curve); talent
+   consumes out of pay and wealth; governments buy a fixed real basket. Each jurisdiction's spending
+   is split over sectors (CES budget shares, price-inelastic) and spread over a sector's firms by
+   capacity and relative price. Firms sell up to 5% above capacity; buyers pay their share of what
+   was actually sold.
+2. Machines. Firms pay for their robots (tax to the government) and AI services; the money goes to
+   the AI labs of the world in proportion to the productivity of the talent they employ (or abroad
+   when no AI lab is alive). This is money paid to AI vendors instead of white-collar wages.
+
+Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.real_purchases;
+gov.price_index, policy_rate, inflation; firms' prices, capacity, expected sales, robots, AI services;
+month.robot_cost, robot_cost_pre_tax, ai_cost.
+Writes: state.demand_shock; workers.savings; talent.liquid; gov.cash; firms.sales, cash, output;
+month.household_consumption, firm_demand, firm_machine_cost, vendor_revenue; state.foreign_other;
+flows (consumption, gdp, gov_spending, gov_revenue).
+Ledger: households, talent and government → firms (sales); firms → government (robot tax);
+firms → firms (AI labs' revenue, pooled across jurisdictions) or firms → foreign.
+RNG: J standard normals from ``state.shock_rng`` (the demand shocks), nothing from the model's stream.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.domain import AI_LABS, SECTORS
+from model.parameters import Parameters
+from model.production import capacity as firm_capacity
+from model.state import Month, State
+
+
+def household_demand(disposable_income, savings, mpc_income: float, mpc_wealth: float):
+    """Planned consumption per person: a share of income plus a share of savings, never more than both."""
+    income = np.maximum(disposable_income, 0.0)
+    wealth = np.maximum(savings, 0.0)
+    plan = income * mpc_income
+    plan += mpc_wealth * wealth
+    income += wealth                      # in place: what can be spent at most
+    return np.minimum(plan, income)
+
+
+def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float):
+    """Spending multiplier from the real policy rate: above neutral, households spend less (IS curve)."""
+    return np.exp(-sensitivity * (policy_rate - inflation - neutral_rate))
+
+
+def price_index(relative_price, weight, group, n_groups: int, empty=None):
+    """Weighted geometric mean of relative prices per group (1, or ``empty``, where a group has no weight).
+
+    A geometric index, as in CPI practice, keeps a dying firm whose price runs away from
+    dominating its market's index.
+    """
+    total = np.bincount(group, weights=weight, minlength=n_groups)
+    logs = np.bincount(group, weights=weight * np.log(np.maximum(relative_price, 1e-12)), minlength=n_groups)
+    fallback = np.ones(n_groups) if empty is None else np.asarray(empty, dtype=float)
+    return np.where(total > 0, np.exp(logs / np.where(total > 0, total, 1.0)), fallback)
+
+
+def sector_budget_shares(base_shares, relative_price, elasticity: float):
+    """Budget shares over sectors (CES): b_s ∝ b0_s · (P_s / P0_s)^(1−η).
+
+    With η < 1 demand is price-inelastic: a sector whose price falls (say, by automation) gets a
+    smaller share of spending.
+    """
+    shares = base_shares * np.power(np.maximum(relative_price, 1e-9), 1.0 - elasticity)
+    return shares / np.maximum(shares.sum(axis=-1, keepdims=True), 1e-12)
+
+
+def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
+    """Spread each market's nominal budget over its firms by capacity and relative price.
+
+    Firm f in market m gets budget[m] · w_f / Σ w, with w_f = capacity_f · (p_f / p̄_m)^(-ε).
+
+    Args:
+        budget: nominal spending per market.
+        market_of_firm: market index per firm (-1 for firms outside every market).
+        capacity: real output the firm can supply.
+        price: firm prices.
+        elasticity: price elasticity ε of market shares.
+    """
+    inside = market_of_firm >= 0
+    m = np.where(inside, market_of_firm, 0)
+    n_markets = len(budget)
+    cap = np.where(inside, capacity, 0.0)
+    mean_price = np.bincount(m, weights=cap * price, minlength=n_markets) / np.maximum(
+        np.bincount(m, weights=cap, minlength=n_markets), 1e-12)
+    weight = cap * np.power(price / np.maximum(mean_price[m], 1e-12), -elasticity)
+    total = np.bincount(m, weights=weight, minlength=n_markets)
+    return np.where(inside & (total[m] > 0), budget[m] * weight / np.maximum(total[m], 1e-12), 0.0)
+
+
+def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
+    w, t, f, st, g, ledger = state.workers, state.talent, state.firms, state.structure, state.gov, state.ledger
+    gm = p.goods
+    J, S = state.n_j, len(SECTORS)
+    # demand shocks drive the cycle
+    state.demand_shock = gm.demand_persistence * state.demand_shock + gm.demand_noise * state.shock_rng.standard_normal(J)
+    shock = np.exp(state.demand_shock) * rate_factor(g.policy_rate, g.inflation, p.central_bank.neutral_rate,
+                                                     gm.rate_sensitivity)
+    hh_plan = household_demand(w.income, w.savings, gm.mpc_income, gm.mpc_wealth) * shock[w.jurisdiction]
+    hh_plan = np.minimum(hh_plan, np.maximum(w.savings, 0.0))
+    t_plan = np.minimum((1 - p.talent.saving_rate) * month.talent_net_pay + gm.mpc_wealth * np.maximum(t.liquid, 0),
+                        np.maximum(t.liquid, 0))
+    gov_plan = state.real_purchases * g.price_index
+    hh_total = w.by_jurisdiction(hh_plan * w.weight)
+    t_total = state.per_jurisdiction(t.location, t_plan * t.weight)
+    market = f.jurisdiction * S + f.sector
+    weight = np.where(f.alive, f.expected_sales, 0.0)
+    sector_price = price_index(f.price / state.price0, weight, market, J * S)
+    shares = sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
+    budget = (hh_total + t_total + gov_plan)[:, None] * shares
+    market = np.where(f.alive, market, -1)
+    capacity = firm_capacity(state)
+    demand = spread_demand(budget.ravel(), market, capacity, f.price, gm.price_elasticity)
+    sales = np.minimum(demand, 1.05 * f.price * capacity)
+    month.firm_demand = demand
+    spent = state.per_jurisdiction(np.maximum(market, 0) // S, sales * (market >= 0))
+    planned = hh_total + t_total + gov_plan
+    ratio = np.divide(spent, planned, out=np.zeros(J), where=planned > 0)
+    # each buyer pays its share of what was actually sold
+    hh_paid = hh_plan * ratio[w.jurisdiction]
+    t_paid = t_plan * ratio[t.location]
+    gov_paid = gov_plan * ratio
+    w.savings -= hh_paid
+    t.liquid -= t_paid
+    month.household_consumption = hh_paid
+    ledger.transfer_by_jurisdiction("households", "firms", ratio * hh_total)
+    ledger.transfer_by_jurisdiction("talent", "firms", ratio * t_total)
+    ledger.transfer_by_jurisdiction("government", "firms", gov_paid)
+    g.cash -= gov_paid
+    f.sales[:] = sales
+    f.cash += sales
+    f.output[:] = sales / np.maximum(f.price, 1e-12)
+    month.flows["gov_spending"] += gov_paid
+    month.flows["consumption"] += ratio * (hh_total + t_total)
+    month.flows["gdp"] += spent
+
+    # AI services and robots: bought from AI labs worldwide, shared by the talent they employ
+    j = f.jurisdiction
+    robot_tasks = f.robots * p.technology.workers_per_robot     # costs are per worker-equivalent
+    robot_spend = robot_tasks * month.robot_cost_pre_tax[j]
+    robot_tax = robot_tasks * (month.robot_cost[j] - month.robot_cost_pre_tax[j])
+    ai_spend = f.ai_services * month.ai_cost[j]
+    f.cash -= robot_spend + robot_tax + ai_spend
+    month.firm_machine_cost = robot_spend + robot_tax + ai_spend
+    ledger.transfer("firms", j, "government", j, robot_tax)
+    g.cash += state.per_jurisdiction(j, robot_tax)
+    month.flows["gov_revenue"] += state.per_jurisdiction(j, robot_tax)
+    vendors = f.alive & (f.sector == AI_LABS)
+    capacity_ip = np.bincount(np.maximum(t.employer, 0), weights=t.productivity * t.weight * (t.employer >= 0),
+                              minlength=len(f)) * vendors
+    spend = robot_spend + ai_spend
+    if capacity_ip.sum() > 0:
+        share = capacity_ip / capacity_ip.sum()
+        vendor_revenue = spend.sum() * share
+        ledger.pooled("firms", state.per_jurisdiction(j, spend), "firms", state.per_jurisdiction(j, vendor_revenue))
+        f.cash += vendor_revenue
+        f.sales += vendor_revenue
+    else:
+        vendor_revenue = np.zeros(len(f))
+        ledger.transfer("firms", j, "foreign", j, spend)
+        state.foreign_other += state.per_jurisdiction(j, spend)
+    month.vendor_revenue = vendor_revenue

@@ -1,0 +1,197 @@
+"""Labour market: separations, vacancies, matching and wages per (jurisdiction, skill) market.
+
+This is where unemployment comes from. Mechanism, in order:
+1. Separations. Each firm-skill cell lays off the staff above what the firm now wants (demand falls
+   with automation and with sales; ``labour.hoarding`` is the slack kept), plus exogenous quits at
+   ``labour.separation_rate``; a dead firm's staff all leave. Layoffs up to the automated share are
+   flagged as displaced by automation.
+2. Matching. Vacancies (demand above staff) and job seekers meet in each market through a
+   Cobb-Douglas matching function; seekers also search one skill level down. Hires are placed
+   in firms in proportion to their vacancies.
+3. Wages follow each market's tightness against its normal level (where hires match separations at
+   natural unemployment), rise faster than they fall, and are indexed to anchored inflation; firms'
+   skill mix substitutes away from skills whose wages rose most.
+
+Reads: firms' tasks, needs and staff, month.displaced, state.wage, state.separation_trend, gov.inflation.
+Writes: workers.employed, employer, job_skill, sector, wage, last_wage, displaced, months_unemployed;
+firms.workers; state.wage, state.firm_need, state.separation_trend, state.unemployment_j;
+month.labour_flows (separation and job-finding rates, vacancies; world and per jurisdiction).
+Ledger: nothing (wages are paid in model/phases/incomes.py).
+RNG: one uniform per employed worker (separation), one per job seeker (finding a job), one per hire
+(which firm), in that order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.domain import LOW, N_SKILLS
+from model.parameters import Parameters
+from model.production import labour_demand
+from model.state import Month, State
+
+
+def matches(job_seekers, vacancies, efficiency: float, elasticity: float):
+    """Monthly matches of a Cobb-Douglas matching function, never more than either side.
+
+    M = A · U^α · V^(1-α), capped by U and V.
+    """
+    u = np.maximum(job_seekers, 0.0)
+    v = np.maximum(vacancies, 0.0)
+    m = efficiency * np.power(u, elasticity) * np.power(v, 1.0 - elasticity)
+    return np.minimum(m, np.minimum(u, v))
+
+
+def normal_tightness(natural_unemployment, separation_rate: float, efficiency: float, elasticity: float):
+    """Vacancies per job seeker at which flows keep unemployment at its natural rate.
+
+    In a steady state hires equal separations, f·u* = s·(1 − u*), and the job-finding rate of
+    the matching function is f = A·θ^(1−α); solving for θ gives the normal tightness.
+    """
+    finding = separation_rate * (1.0 - natural_unemployment) / np.maximum(natural_unemployment, 1e-6)
+    return np.power(np.minimum(finding, 0.99) / efficiency, 1.0 / (1.0 - elasticity))
+
+
+def update_wages(wage, tightness, normal_tightness, up: float, down: float, inflation_monthly):
+    """Wages rise with tightness above normal and fall, slowly, with slack (downward stickiness).
+
+    Args:
+        wage: wage index per market.
+        tightness: vacancies / job seekers per market.
+        normal_tightness: tightness at which wages only follow inflation.
+        up, down: response per unit of log tightness gap above / below normal (each month capped at ±5%).
+        inflation_monthly: expected monthly inflation built into wages (may be negative).
+    """
+    gap = np.log(np.maximum(tightness, 1e-6)) - np.log(np.maximum(normal_tightness, 1e-6))
+    change = np.where(gap > 0, up * gap, down * gap)
+    change = np.clip(change, -0.05, 0.05)
+    return wage * (1.0 + change) * (1.0 + inflation_monthly)
+
+
+def skill_needs(base_need, relative_wage, substitution: float):
+    """Skill shares of a firm's tasks after substitution away from skills whose wages rose most.
+
+    need_k ∝ base_k · (w_k / w̄)^(−σ), where w_k is the wage relative to its starting level and
+    w̄ the base-weighted mean of those relatives (only relative wages matter).
+    """
+    mean = (base_need * relative_wage).sum(axis=-1, keepdims=True)
+    shifted = base_need * np.power(relative_wage / np.maximum(mean, 1e-12), -substitution)
+    return shifted / np.maximum(shifted.sum(axis=-1, keepdims=True), 1e-12)
+
+
+def layoff_probability(employed, demanded, slack: float):
+    """Probability each worker of a firm-skill cell is laid off: the share employed above demand plus ``slack``."""
+    excess = employed - demanded * (1.0 + slack)
+    return np.where((employed > 0) & (excess > 0), excess / np.maximum(employed, 1e-12), 0.0)
+
+
+def assign_to_vacancies(rng: np.random.Generator, market_of_hire, vacancies, market_of_firm):
+    """Place hired workers into firms: within each market, pick firms in proportion to their vacancies.
+
+    Args:
+        market_of_hire: market index of each hired worker.
+        vacancies: vacancies per firm (people).
+        market_of_firm: market index of each firm's vacancy (same length as ``vacancies``).
+
+    Returns:
+        Index into ``vacancies`` chosen for each hire (or -1 where its market has none).
+    """
+    order = np.argsort(market_of_firm, kind="stable")
+    sorted_markets = market_of_firm[order]
+    cum = np.cumsum(vacancies[order])
+    n_markets = int(max(market_of_hire.max(initial=-1), market_of_firm.max(initial=-1))) + 1
+    first = np.searchsorted(sorted_markets, np.arange(n_markets), side="left")
+    last = np.searchsorted(sorted_markets, np.arange(n_markets), side="right")
+    base = np.where(first > 0, cum[np.maximum(first - 1, 0)], 0.0)
+    base = np.where(first > 0, base, 0.0)
+    top = np.where(last > 0, cum[np.maximum(last - 1, 0)], 0.0)
+    total = top - base
+    lo = base[market_of_hire]
+    span = total[market_of_hire]
+    draws = lo + rng.random(len(market_of_hire)) * span
+    pos = np.searchsorted(cum, draws, side="right")
+    pos = np.clip(pos, first[market_of_hire], np.maximum(last[market_of_hire] - 1, first[market_of_hire]))
+    chosen = order[np.minimum(pos, len(order) - 1)] if len(order) else np.full(len(market_of_hire), -1)
+    return np.where(span > 0, chosen, -1)
+
+
+def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
+    w, f, lab = state.workers, state.firms, p.labour
+    J = state.n_j
+    n_markets = J * N_SKILLS
+    demand = labour_demand(state)
+    # separations: layoffs above demand, exogenous quits, and firm exits (probabilities per firm-skill cell)
+    excess = layoff_probability(f.workers, demand, lab.hoarding)
+    p_cell = np.clip(excess + lab.separation_rate * (1 - excess), 0.0, 1.0)
+    p_cell[~f.alive] = 1.0
+    employed_people = f.market_headcount(n_markets)
+    employed_before = employed_people.sum()
+    emp = np.flatnonzero(w.employed)
+    cell = w.employer[emp] * N_SKILLS + w.job_skill[emp]
+    draw = rng.random(len(emp))
+    leave = np.flatnonzero(draw < p_cell.ravel()[cell])
+    by_automation = np.minimum(month.displaced, excess).ravel()[cell[leave]]
+    flagged = emp[leave[draw[leave] < by_automation]]
+    gone, gone_cell = emp[leave], cell[leave]
+    gone_market = w.jurisdiction[gone] * N_SKILLS + w.job_skill[gone]
+    w.separate(gone)
+    w.displaced[flagged] = True
+    f.add_headcount(gone_cell, -w.weight[gone])
+
+    # vacancies and matching per (jurisdiction, skill) market; job seekers also search one level down
+    vac = np.maximum(demand - f.workers, 0.0)
+    market = state.worker_market
+    seekers = np.flatnonzero(~w.employed)
+    own, below = market[seekers], market[seekers] - 1
+    can_downgrade = w.skill[seekers] > LOW
+    intensity = lab.downgrade_search * can_downgrade
+    u_people = (np.bincount(own, weights=w.weight[seekers], minlength=n_markets)
+                + np.bincount(np.where(can_downgrade, below, 0), weights=w.weight[seekers] * intensity, minlength=n_markets))
+    cell_market = f.job_cells().ravel()
+    v_people = np.bincount(cell_market, weights=vac.ravel(), minlength=n_markets)
+    m = matches(u_people, v_people, lab.matching_efficiency, lab.matching_elasticity)
+    finding = np.divide(m, u_people, out=np.zeros_like(m), where=u_people > 0)
+    p_own = finding[own]
+    p_below = np.where(can_downgrade, finding[np.maximum(below, 0)] * intensity, 0.0)
+    draw = rng.random(len(seekers))
+    job_market = np.where(draw < p_own, own, np.where(draw < p_own + p_below, below, -1))
+    hired, job_market = seekers[job_market >= 0], job_market[job_market >= 0]
+    cells = assign_to_vacancies(rng, job_market, vac.ravel(), cell_market)
+    hired, cells = hired[cells >= 0], cells[cells >= 0]
+    w.employed[hired] = True
+    w.employer[hired] = cells // N_SKILLS
+    w.job_skill[hired] = cells % N_SKILLS
+    w.sector[hired] = f.sector[cells // N_SKILLS]
+    w.displaced[hired] = False
+    f.add_headcount(cells, w.weight[hired])
+
+    # wages: tightness against its normal level, sticky downward
+    tight = np.divide(v_people, np.maximum(u_people, 1e-9))
+    # normal tightness: where hires would match the (smoothed) separations at natural unemployment;
+    # separations are measured per job market (leavers and staff both by the skill of the job held)
+    separated = np.bincount(gone_market, weights=w.weight[gone], minlength=n_markets)
+    rate = np.divide(separated, employed_people, out=state.separation_trend.copy(), where=employed_people > 0)
+    state.separation_trend = 0.95 * state.separation_trend + 0.05 * rate
+    normal = normal_tightness(np.repeat(state.structure.natural_u, N_SKILLS), state.separation_trend,
+                              lab.matching_efficiency, lab.matching_elasticity)
+    anchor = p.central_bank.inflation_target
+    infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * state.gov.inflation) / 12.0
+    state.wage = update_wages(state.wage.ravel(), tight, normal, lab.wage_up, lab.wage_down,
+                              np.repeat(infl_month, N_SKILLS)).reshape(J, N_SKILLS)
+    w.wage[:] = state.wage.ravel()[state.worker_market - w.skill + np.maximum(w.job_skill, 0)] * w.employed
+    state.firm_need = skill_needs(state.base_need, state.wage[f.jurisdiction] / state.structure.wage0[f.jurisdiction],
+                                  lab.skill_substitution)
+    w.months_unemployed += 1
+    w.months_unemployed *= ~w.employed
+    employed_j = f.market_headcount(n_markets).reshape(J, N_SKILLS).sum(axis=1)
+    state.unemployment_j = np.clip(1.0 - employed_j / state.structure.labour_force, 0.0, 1.0)
+
+    employed_before_j = employed_people.reshape(J, N_SKILLS).sum(axis=1)
+    seekers_j = state.per_jurisdiction(w.jurisdiction[seekers], w.weight[seekers])
+    month.labour_flows = {
+        "separations": float(w.weight[gone].sum()) / max(employed_before, 1e-12),
+        "job_finding": float(w.weight[hired].sum()) / max(float(w.weight[seekers].sum()), 1e-12),
+        "vacancies": v_people.reshape(J, N_SKILLS).sum(axis=1),
+        "separations_j": state.per_jurisdiction(w.jurisdiction[gone], w.weight[gone]) / np.maximum(employed_before_j, 1e-12),
+        "job_finding_j": state.per_jurisdiction(w.jurisdiction[hired], w.weight[hired]) / np.maximum(seekers_j, 1e-12),
+    }
