@@ -40,6 +40,8 @@ class WhooshModel(mesa.Model):
         seed: seed of the model's numpy Generator; all randomness comes from ``self.rng`` and, for the
             aggregate demand shocks, ``state.shock_rng``: a child stream spawned from the same seed, so runs
             that differ only in their parameters share their business cycle (common random numbers).
+        phases: the phase modules (anything with ``run(state, month, params, rng)``) in the order they run
+            each month; ``PHASES`` by default. docs/EXTENDING.md shows how to add one.
         check_each_phase: check the books after every phase, not only at the end of the month, so an
             ``AccountingError`` names the phase that broke them (slower; for debugging and tests).
     """
@@ -53,9 +55,11 @@ class WhooshModel(mesa.Model):
     n_j = _from_state("n_j")
     ledger = _from_state("ledger")
 
-    def __init__(self, parameters: Parameters | None = None, seed: int | None = None, check_each_phase: bool = False):
+    def __init__(self, parameters: Parameters | None = None, phases: tuple = PHASES, check_each_phase: bool = False,
+                 seed: int | None = None):
         super().__init__(seed=seed)
         self.p = parameters if parameters is not None else Parameters()
+        self.phases = tuple(phases)
         self.check_each_phase = check_each_phase
         self.state: State = build_state(self.p, self.rng)
         self.last_month: Month | None = None
@@ -76,9 +80,9 @@ class WhooshModel(mesa.Model):
         return month_label(self.state.start_month + self.month)
 
     def step(self) -> None:
-        """Advance the economy one month: every phase in ``PHASES`` order, then the books and the metrics."""
+        """Advance the economy one month: every phase in order, then the books and the metrics."""
         month = Month.start(self.month, self.state.n_j)
-        for phase in PHASES:
+        for phase in self.phases:
             phase.run(self.state, month, self.p, self.rng)
             if self.check_each_phase:
                 self.check_books(f"after phase {phase.__name__.rsplit('.', 1)[-1]}")

@@ -1,4 +1,4 @@
-"""docs/ODD.md's parameter table is generated from the parameter tree and kept in sync with it."""
+"""docs/ODD.md's process overview and parameter table are generated from the code and kept in sync with it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from typing import get_origin
 import pytest
 from pydantic import BaseModel
 
-from model.parameter_table import ODD_BEGIN, ODD_END, parameter_table, render_odd
+from model.economy import PHASES
+from model.odd import FIELDS, phase_fields, process_overview, render_odd, replace_section
+from model.parameter_table import parameter_table
 from model.parameters import LeverPath, Parameters
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
@@ -48,8 +50,26 @@ def odd_text() -> str:
     return ODD.read_text(encoding="utf-8")
 
 
-def test_odd_parameter_table_is_up_to_date(odd_text):
-    assert render_odd(odd_text) == odd_text, "run: python -m model.parameter_table docs/ODD.md"
+ODD_BEGIN, ODD_END = "<!-- parameter-table:begin -->", "<!-- parameter-table:end -->"
+
+
+def test_odd_generated_sections_are_up_to_date(odd_text):
+    assert render_odd(odd_text) == odd_text, "run: python -m model.odd docs/ODD.md"
+
+
+def test_every_phase_docstring_states_reads_writes_ledger_and_rng():
+    for phase in PHASES:
+        description, fields = phase_fields(phase)
+        assert description, f"{phase.__name__} has no description"
+        missing = [label for label in FIELDS if not fields.get(label)]
+        assert not missing, f"{phase.__name__}'s docstring lacks {missing}"
+
+
+def test_process_overview_lists_every_phase_in_order(odd_text):
+    overview = process_overview()
+    positions = [overview.index(f"`{phase.__name__.rsplit('.', 1)[-1]}`") for phase in PHASES]
+    assert positions == sorted(positions)
+    assert overview in odd_text
 
 
 def test_every_leaf_parameter_is_a_row(odd_text):
@@ -80,11 +100,13 @@ def test_levers_show_initial_value_and_lever_range():
     assert rows["jurisdictions.US.robot_tax"]["range"] == "[-0.9, 5]"
 
 
-def test_render_odd_replaces_only_between_markers():
+def test_replace_section_replaces_only_between_markers():
     text = f"# Title\n\nbefore\n{ODD_BEGIN}\nstale\n{ODD_END}\nafter\n"
-    out = render_odd(text)
+    out = replace_section(text, "parameter-table", parameter_table())
     assert out.startswith(f"# Title\n\nbefore\n{ODD_BEGIN}\n") and out.endswith(f"{ODD_END}\nafter\n")
     assert "stale" not in out and "| `start` |" in out
-    assert render_odd(out) == out
+    assert replace_section(out, "parameter-table", parameter_table()) == out
     with pytest.raises(ValueError):
-        render_odd("no markers here")
+        replace_section("no markers here", "parameter-table", "")
+    with pytest.raises(ValueError):
+        replace_section(f"{ODD_END}\n{ODD_BEGIN}\n", "parameter-table", "")
