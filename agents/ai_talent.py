@@ -22,4 +22,3 @@ class AITalent(ArrayAgent):
     illiquid = column("illiquid", "illiquid wealth (equity), k$ per person")
     trapped = column("trapped", "wealth blocked in a jurisdiction left, k$ per person")
     employer = column("employer", "bits firm row")
-    months_since_move = column("months_since_move")

@@ -29,7 +29,6 @@ class Firm(ArrayAgent):
     sales = column("sales", "k$ this month")
     profit = column("profit", "k$ this month")
     valuation = column("valuation", "k$")
-    owner = column("owner", "lead allocator row")
 
     @property
     def workers_by_skill(self) -> np.ndarray:

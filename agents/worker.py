@@ -23,6 +23,5 @@ class Worker(ArrayAgent):
     job_skill = column("job_skill", "skill level of the job held (may be below the worker's own), -1 when unemployed")
     wage = column("wage", "monthly wage, k$")
     savings = column("savings", "k$ per person")
-    months_unemployed = column("months_unemployed")
     displaced = column("displaced", "laid off by automation")
     grievance = column("grievance", "0..1")

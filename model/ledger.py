@@ -18,7 +18,6 @@ class Ledger:
     def __init__(self, n_jurisdictions: int):
         self.index = {name: i for i, name in enumerate(SECTOR_ACCOUNTS)}
         self.balances = np.zeros((len(SECTOR_ACCOUNTS), n_jurisdictions))
-        self.gross_flows = 0.0
 
     def transfer(self, src: str, src_j, dst: str, dst_j, amount) -> None:
         """Move ``amount`` from ``src`` accounts to ``dst`` accounts (vectorised over jurisdictions).
@@ -34,13 +33,11 @@ class Ledger:
         inc = np.bincount(dst_j.ravel(), weights=amount.ravel(), minlength=n)
         self.balances[self.index[src]] -= out
         self.balances[self.index[dst]] += inc
-        self.gross_flows += float(np.abs(amount).sum())
 
     def transfer_by_jurisdiction(self, src: str, dst: str, amounts: np.ndarray) -> None:
         """Move ``amounts[j]`` from ``src`` to ``dst`` within each jurisdiction j."""
         self.balances[self.index[src]] -= amounts
         self.balances[self.index[dst]] += amounts
-        self.gross_flows += float(np.abs(amounts).sum())
 
     def pooled(self, src: str, paid: np.ndarray, dst: str, received: np.ndarray) -> None:
         """A many-to-many flow: ``paid[j]`` leaves ``src`` accounts and ``received[j]`` reaches ``dst`` ones.
@@ -52,7 +49,6 @@ class Ledger:
             raise ValueError(f"pooled flow {src}->{dst} does not balance: {paid.sum()} paid, {received.sum()} received")
         self.balances[self.index[src]] -= paid
         self.balances[self.index[dst]] += received
-        self.gross_flows += float(np.abs(paid).sum())
 
     def issue(self, dst: str, amounts: np.ndarray) -> None:
         """Create money: the central bank of each jurisdiction credits ``dst``."""

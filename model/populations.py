@@ -27,7 +27,6 @@ class WorkerPopulation:
         self.wage = np.zeros(n)
         self.last_wage = np.zeros(n)
         self.savings = np.zeros(n)
-        self.months_unemployed = np.zeros(n, dtype=np.intp)
         self.displaced = np.zeros(n, dtype=bool)
         self.grievance = np.zeros(n)
         self.income = np.zeros(n)
@@ -81,8 +80,6 @@ class FirmPopulation:
         self.expected_sales = np.zeros(n)
         self.profit = np.zeros(n)
         self.valuation = np.zeros(n)
-        self.owner = np.full(n, -1, dtype=np.intp)  # lead allocator
-        self.founded = np.zeros(n, dtype=np.intp)
         self.tournament_weight = np.ones(n)      # funding weight set by tournament reviews
 
     def __len__(self) -> int:
@@ -122,7 +119,6 @@ class TalentPopulation:
         self.trapped = np.zeros(n)               # wealth left behind, blocked at ``trapped_in``
         self.trapped_in = home.astype(np.intp, copy=True)
         self.employer = np.full(n, -1, dtype=np.intp)
-        self.months_since_move = np.zeros(n, dtype=np.intp)
         self.pay = np.zeros(n)
 
     def __len__(self) -> int:
@@ -159,7 +155,6 @@ class GovernmentPopulation:
         self.inflation = np.zeros(n)
         self.price_index = np.ones(n)
         self.revenue = np.zeros(n)
-        self.spending = np.zeros(n)
         self.debt = np.zeros(n)
         self.populism = np.zeros(n)
         self.violence_risk = np.zeros(n)

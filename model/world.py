@@ -299,7 +299,6 @@ def _firm_finance(state: State, p: Parameters, cost: np.ndarray) -> None:
     month_cost = monthly_cost(state, cost)
     f.cash[:] = np.where(f.alive, p.finance.cash_buffer * month_cost, 0.0)
     f.capital[:] = np.where(f.alive, 12.0 * month_cost, 0.0)
-    f.founded[:] = 0
 
 
 def _wage_bill(state: State) -> np.ndarray:
@@ -331,7 +330,6 @@ def _allocators(state: State, p: Parameters) -> None:
     # each firm's capital is split over the allocators that may hold it, in proportion to the mix
     total_stake = a.stakes.sum(axis=0)
     a.stakes *= np.divide(f.capital, total_stake, out=np.zeros_like(total_stake), where=total_stake > 0)[None, :]
-    f.owner[:] = np.where(total_stake > 0, np.argmax(a.stakes, axis=0), -1)
     assets = a.cash + a.invested
     state.venture_asset_share0 = np.divide(state.per_jurisdiction(a.jurisdiction, assets * (a.kind == VENTURE)),
                                            state.per_jurisdiction(a.jurisdiction, assets), out=np.zeros(J),

@@ -9,7 +9,7 @@ firms by venture, tournament or sovereign funds when there is one), sized and pr
 median firm of its market.
 
 Reads: firms' cash, debt, expected sales, tasks, prices; allocators' cash; state.wage, firm needs.
-Writes: firms (cash, debt, alive, capital, tasks, expected_sales, price, shares, founded, owner,
+Writes: firms (cash, debt, alive, capital, tasks, expected_sales, price, automated shares,
 tournament_weight); allocators.cash, stakes; workers (separations); state.price0; month.exits,
 month.entries.
 Ledger: money issued to firms (loans, and banks' write-offs of failed firms' losses);
@@ -30,7 +30,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     f, a, w, ledger = state.firms, state.allocators, state.workers, state.ledger
     fin = p.finance
     j = f.jurisdiction
-    step = month.step
     # borrow to cover shortfalls, within the debt limit
     headroom = np.maximum(fin.debt_limit * f.expected_sales - f.debt, 0.0)
     loan = np.where(f.alive, np.minimum(np.maximum(-f.cash, 0.0), headroom), 0.0)
@@ -80,9 +79,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         f.tasks[slot] = size
         f.robot_share[slot] = 0.0
         f.ai_share[slot] = 0.0
-        f.founded[slot] = step
         f.tournament_weight[slot] = 1.0
-        f.owner[slot] = funder
         a.stakes[:, slot] = 0.0
         a.stakes[funder, slot] = seed_capital
         f.price[slot] = peer_price[slot]

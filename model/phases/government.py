@@ -7,7 +7,7 @@ them in"); with ``government.populist_response`` populism above a threshold rais
 and the robot tax. The responses take effect from next month (model/phases/policy.py).
 
 Reads: gov.cash, debt, policy_rate, populism; state.last_outflow_share; month's revenue and spending.
-Writes: gov.cash, debt, revenue, spending, controls_response, surveillance_response, robot_tax_response;
+Writes: gov.cash, debt, revenue, controls_response, surveillance_response, robot_tax_response;
 flows (gov_spending).
 Ledger: government → central bank (interest, repayment); money issued to the government (deficits).
 RNG: nothing.
@@ -47,7 +47,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.cash -= repay
     g.debt -= repay
     g.revenue[:] = month.flows["gov_revenue"]
-    g.spending[:] = month.flows["gov_spending"]
     if gp.lockin_response:
         g.controls_response[:] = lockin_response(g.controls_response, state.last_outflow_share,
                                                  gp.lockin_threshold, gp.lockin_step)

@@ -13,7 +13,7 @@ This is where unemployment comes from. Mechanism, in order:
    skill mix substitutes away from skills whose wages rose most.
 
 Reads: firms' tasks, needs and staff, month.displaced, state.wage, state.separation_trend, gov.inflation.
-Writes: workers.employed, employer, job_skill, sector, wage, last_wage, displaced, months_unemployed;
+Writes: workers.employed, employer, job_skill, sector, wage, last_wage, displaced;
 firms.workers; state.wage, state.firm_need, state.separation_trend, state.unemployment_j;
 month.labour_flows (separation and job-finding rates, vacancies; world and per jurisdiction).
 Ledger: nothing (wages are paid in model/phases/incomes.py).
@@ -181,8 +181,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     w.wage[:] = state.wage.ravel()[state.worker_market - w.skill + np.maximum(w.job_skill, 0)] * w.employed
     state.firm_need = skill_needs(state.base_need, state.wage[f.jurisdiction] / state.structure.wage0[f.jurisdiction],
                                   lab.skill_substitution)
-    w.months_unemployed += 1
-    w.months_unemployed *= ~w.employed
     employed_j = f.market_headcount(n_markets).reshape(J, N_SKILLS).sum(axis=1)
     state.unemployment_j = np.clip(1.0 - employed_j / state.structure.labour_force, 0.0, 1.0)
 

@@ -13,7 +13,7 @@ moving costs abroad and carry the rest.
 
 Reads: talent's location, home, pay, wealth; gov.capital_controls, cbdc_adoption, cbdc_surveillance,
 populism, violence_risk; the lever schedules (announced controls); state.last_outflow_share.
-Writes: talent.location, liquid, illiquid, trapped, trapped_in, months_since_move; gov.cash;
+Writes: talent.location, liquid, illiquid, trapped, trapped_in; gov.cash;
 state.foreign_other, state.last_outflow_share, state.cumulative; month.talent_outflow_home;
 flows (gov_revenue, talent_wealth_out).
 Ledger: talent → government (exit tax), talent → blocked (trapped wealth), talent → foreign
@@ -108,7 +108,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     t, g, st, ledger = state.talent, state.gov, state.structure, state.ledger
     tb, c = p.talent, p.controls
     J = state.n_j
-    t.months_since_move += 1
     deciding = np.flatnonzero(rng.random(len(t)) < tb.reconsider_rate)
     moved_people = np.zeros(J)
     if len(deciding):
@@ -166,7 +165,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
             t.illiquid[movers] *= 1 - trap_share
             t.liquid[movers] = carried + np.minimum(t.liquid[movers], 0.0)
             t.location[movers] = dest
-            t.months_since_move[movers] = 0
             moved_people = state.per_jurisdiction(origin, wt)
             month.flows["talent_wealth_out"] += state.per_jurisdiction(origin, carried * wt)
             state.cumulative["talent_wealth_out"] += state.per_jurisdiction(origin, carried * wt)
