@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from rich.table import Table
-from scipy import stats
 
+from experiments.estimators import mean_interval
 from experiments.results import Results, load
 
 BOOKKEEPING = ("run_id", "point", "replicate", "seed", "status", "error", "wall_s", "finished_at", "batch")
@@ -72,18 +72,13 @@ def _ok_runs(results: Results) -> pd.DataFrame:
     return ok
 
 
-def mean_ci(values: Any, level: float = 0.95) -> tuple[int, float, float, float]:
-    """n, mean and the t-interval of the mean of the finite values (NaN interval when n < 2)."""
+def _mean_stats(values: Any) -> tuple[int, float, float, float]:
+    """``mean_interval`` of the finite values as (n, mean, ci_low, ci_high); n = 0 and NaNs when there are none."""
     x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
+    if not np.isfinite(x).any():
         return 0, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return n, mean, mean - half, mean + half
+    estimate = mean_interval(x)
+    return estimate.n, estimate.value, estimate.ci_low, estimate.ci_high
 
 
 def _level(value: Any) -> Any:
@@ -146,7 +141,7 @@ def summarize(results: Results | str | Path, metrics: list[str] | None = None,
     rows = []
     for metric in metrics:
         for key, frame in groups:
-            rows.append([*key, metric, *mean_ci(frame[metric])])
+            rows.append([*key, metric, *_mean_stats(frame[metric])])
     out = pd.DataFrame(rows, columns=[*columns, "metric", *STATS])
     return out.astype({"n": int})
 

@@ -89,18 +89,18 @@ def time_model_step(scale: float, steps: int = 5, warmup: int = 2, seed: int = 0
     params = resolve_parameters(scenario, [f"population.scale={scale}"])
     gc.collect()
     start = time.perf_counter()
-    model = WhooshModel(params, seed=seed)
-    construction_s = time.perf_counter() - start
-    for _ in range(warmup):
-        model.step()
-    seconds = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        model.step()
-        seconds.append(time.perf_counter() - start)
+    with WhooshModel(params, seed=seed) as model:
+        construction_s = time.perf_counter() - start
+        for _ in range(warmup):
+            model.step()
+        seconds = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            model.step()
+            seconds.append(time.perf_counter() - start)
+        workers, agents = len(model.workers), len(model.agents)
     step_s = statistics.median(seconds)
-    workers = len(model.workers)
-    return {"workers": workers, "agents": len(model.agents), "construction_s": construction_s, "step_s": step_s,
+    return {"workers": workers, "agents": agents, "construction_s": construction_s, "step_s": step_s,
             "worker_steps_per_s": workers / step_s}
 
 

@@ -122,6 +122,7 @@ def run(
     scale: Annotated[str | None, typer.Option(metavar="FLOAT", help="agent-count multiplier (sets population.scale)")] = None,
     sets: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="override a parameter: key=value (repeatable)")] = None,
     out: Annotated[Path | None, typer.Option(metavar="DIR", help="output directory (default: runs/<scenario>-seed<seed>)")] = None,
+    check_phases: Annotated[bool, typer.Option("--check-phases", help="check the books after every phase (slower; names the phase that breaks them)")] = False,
 ) -> None:
     """Run one scenario; write DIR/metrics.parquet and DIR/run.json."""
     overrides = [*(sets or []), *([f"population.scale={scale}"] if scale is not None else [])]
@@ -136,7 +137,7 @@ def run(
     from model.metrics import headline
 
     started = time.perf_counter()
-    model = WhooshModel(parameters=params, seed=seed)
+    model = WhooshModel(parameters=params, seed=seed, check_each_phase=check_phases)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
@@ -176,6 +177,7 @@ def validate(
     Exits 1 when a fact falls outside its band.
     """
     from experiments import validation
+    from experiments.analysis import format_number
 
     out = out if out is not None else Path("runs") / ("validation-quick" if quick else "validation")
     check_out_dir(out, SCORECARD_FILES, "scorecard")
@@ -197,8 +199,8 @@ def validate(
         table.add_column(name, style=style)
     for s in scores:
         f, e = s.fact, s.estimate
-        table.add_row(f.title, f.source, f"{validation.format_number(f.low)} to {validation.format_number(f.high)} {f.unit}",
-                      validation.format_number(e.value), validation.interval_text(e),
+        table.add_row(f.title, f.source, f"{format_number(f.low)} to {format_number(f.high)} {f.unit}",
+                      format_number(e.value), validation.interval_text(e),
                       Text("pass", style="green") if s.passed else Text("FAIL", style="bold red"))
     wide_console().print(table)
     validation.write_scorecard(out, scores, meta)

@@ -18,7 +18,7 @@ the number of observations used and a short ``method`` string saying how the int
 All functions take array-likes (lists, numpy arrays, pandas Series) and drop pairs in which any
 value is NaN or infinite (and, for the clustered estimators, rows with a missing cluster label).
 Too few points or degenerate input (x constant, zero variance) raise ``ValueError`` with a one-line
-message. Only numpy and scipy are used.
+message. The regressions and the HP filter are statsmodels'; the rest uses numpy and scipy.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse, stats
-from scipy.sparse.linalg import spsolve
+from scipy import stats
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tsa.filters.hp_filter import hpfilter
 
 LEVEL = 0.95
 
@@ -132,33 +133,27 @@ def _slope(x: np.ndarray, y: np.ndarray, codes: np.ndarray | None, level: float,
     sxx = float(xc @ xc)
     if not sxx > 0 or not np.isfinite(sxx):
         raise ValueError(f"{what} is undefined: x does not vary")
-    slope = float(xc @ (y - y.mean())) / sxx
-    resid = (y - y.mean()) - slope * xc
+    model = OLS(y, np.column_stack([np.ones(n), xc]))
     if codes is None:
-        df = n - 2
-        se = math.sqrt(float(resid @ resid) / df / sxx)
-        kind = f"OLS SE, t({df})"
+        fit = model.fit()
+        kind = f"OLS SE, t({n - 2})"
     else:
         g = int(codes.max()) + 1 if codes.size else 0
         if g < 2:
             raise ValueError(f"{what} with clusters needs at least 2 clusters (got {g})")
-        # slope's influence per row is xc_i * e_i / Sxx; sum within clusters (sandwich, CR1 correction)
-        scores = np.bincount(codes, weights=xc * resid, minlength=g)
-        correction = g / (g - 1) * (n - 1) / (n - 2)
-        se = math.sqrt(correction * float(scores @ scores)) / sxx
-        df = g - 1
-        kind = f"CR1 SE, {g} clusters, t({df})"
-    low, high = _t_interval(slope, se, df, level)
-    return Estimate(slope, low, high, n, f"{what}: {kind}{note}", se)
+        fit = model.fit(cov_type="cluster", use_t=True,
+                        cov_kwds={"groups": codes, "use_correction": True, "df_correction": True})
+        kind = f"CR1 SE, {g} clusters, t({g - 1})"
+    low, high = fit.conf_int(alpha=1 - level)[1]
+    return Estimate(float(fit.params[1]), float(low), float(high), n, f"{what}: {kind}{note}", float(fit.bse[1]))
 
 
 def ols_slope(x: Any, y: Any, cluster: Any = None, *, level: float = LEVEL) -> Estimate:
     """Slope of y on x with an intercept.
 
     Without ``cluster`` the standard error is the classical OLS one and the interval uses t(n-2).
-    With ``cluster`` (one label per observation, e.g. the seed) it is the CR1 cluster-robust standard
-    error, sum over clusters of (sum_i (x_i - xbar) e_i)^2 / Sxx^2 times G/(G-1) * (n-1)/(n-2), and the
-    interval uses t(G-1).
+    With ``cluster`` (one label per observation, e.g. the seed) it is statsmodels' CR1 cluster-robust
+    standard error, the sandwich estimate times G/(G-1) * (n-1)/(n-2), and the interval uses t(G-1).
     """
     _check_level(level)
     xa, ya, codes = _pairs(x, y, cluster)
@@ -246,14 +241,12 @@ def share_within(values: Any, lo: float, hi: float) -> float:
 
 
 def hp_cycle(values: Any, smoothing: float = MONTHLY_HP_LAMBDA) -> np.ndarray:
-    """Cyclical component y - τ of a Hodrick-Prescott filter: τ minimises Σ(y-τ)² + λ Σ(Δ²τ)²."""
+    """Cyclical component y - τ of statsmodels' Hodrick-Prescott filter: τ minimises Σ(y-τ)² + λ Σ(Δ²τ)²."""
     y = _vector(values, "values")
     if y.size < 4 or not np.all(np.isfinite(y)):
         raise ValueError(f"hp_cycle needs at least 4 finite values (got {y.size}, finite {int(np.isfinite(y).sum())})")
-    n = y.size
-    second_difference = sparse.diags([1.0, -2.0, 1.0], [0, 1, 2], shape=(n - 2, n), dtype=float)
-    trend = spsolve((sparse.eye(n, format="csc") + smoothing * (second_difference.T @ second_difference)).tocsc(), y)
-    return y - trend
+    cycle, _ = hpfilter(y, lamb=smoothing)
+    return np.asarray(cycle, dtype=float)
 
 
 def within(values: Any, groups: Any) -> np.ndarray:

@@ -98,17 +98,16 @@ def read_scenario(name: str) -> Scenario:
 
 def parse_set(sets: Iterable[str]) -> dict[str, Any]:
     """Turn ``key=value`` strings into one nested overrides dict; later settings win."""
-    overrides: dict[str, Any] = {}
-    for item in sets:
-        key, sep, text = item.partition("=")
-        parts = key.strip().split(".")
-        if not sep or not all(parts):
-            raise ParameterError(f"--set {item!r}: expected key=value; allowed e.g. talent.home_bias=2.5")
-        node: Any = parse_value(text.strip())
-        for part in reversed(parts):
-            node = {part: node}
-        _deep_update(overrides, node)
-    return overrides
+    return _nest_pairs(map(_parse_assignment, sets))
+
+
+def _parse_assignment(item: str) -> tuple[str, Any]:
+    """The dotted key and the parsed value of one ``key=value`` string."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not all(key.split(".")):
+        raise ParameterError(f"--set {item!r}: expected key=value; allowed e.g. talent.home_bias=2.5")
+    return key, parse_value(text.strip())
 
 
 def parse_value(text: str) -> Any:
@@ -160,7 +159,7 @@ def _merge_into(target: dict, overrides: dict, model: type[BaseModel], path: tup
         elif _lever_range(info) and isinstance(value, list):
             prior = current.get("initial") if isinstance(current, dict) else None
             target[key] = {"initial": prior, "changes": value}
-        elif _is_model(annotation) and isinstance(value, dict) and isinstance(current, dict):
+        elif is_model(annotation) and isinstance(value, dict) and isinstance(current, dict):
             _merge_into(current, value, annotation, here)
         elif get_origin(annotation) is dict and isinstance(value, dict) and isinstance(current, dict):
             item_model = get_args(annotation)[1]
@@ -205,8 +204,13 @@ def scenario_data(scenario: str | None) -> dict[str, Any]:
 
 def nest(values: dict[str, Any]) -> dict[str, Any]:
     """``{"a.b.c": v}`` → ``{"a": {"b": {"c": v}}}`` (later keys win)."""
+    return _nest_pairs(values.items())
+
+
+def _nest_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """One nested overrides dict from (dotted key, value) pairs, merged in order: later pairs win."""
     overrides: dict[str, Any] = {}
-    for key, value in values.items():
+    for key, value in pairs:
         node: Any = value
         for part in reversed(key.split(".")):
             node = {part: node}
@@ -242,12 +246,12 @@ def describe(error: dict[str, Any]) -> str:
         if not loc:
             return message
         field = message.split(":", 1)[0]
-        if isinstance(value, dict) and _is_model(node) and field in node.model_fields:
+        if isinstance(value, dict) and is_model(node) and field in node.model_fields:
             return f"{key}.{message}"     # a check across fields names the field it blames
         if message.startswith("expected "):
             return f"{key}: value {show(value)} is invalid; allowed {message.removeprefix('expected ')}"
         return f"{key}: value {show(value)} is invalid; {message}"
-    if _is_model(node) and node is not LeverPath:
+    if is_model(node) and node is not LeverPath:
         return f"{key}: value {show(value)} has the wrong type; allowed a table of {node.__name__} parameters"
     if loc and isinstance(loc[-1], int) and node in (int, float, str):
         return f"{key}: value {show(value)} has the wrong type; allowed {SIMPLE_TYPES[node]}"
@@ -310,7 +314,7 @@ def _locate(loc: tuple) -> tuple[FieldInfo | None, type[BaseModel] | None, Any]:
     info: FieldInfo | None = None
     owner: type[BaseModel] | None = None
     for part in loc:
-        if _is_model(node):
+        if is_model(node):
             owner = node
             info = node.model_fields.get(part)
             if info is None:
@@ -325,7 +329,7 @@ def _locate(loc: tuple) -> tuple[FieldInfo | None, type[BaseModel] | None, Any]:
 
 def _lever_out_of_range(node: Any, raw: Any) -> tuple[str, float, float, float] | None:
     """The first lever value in ``raw`` (input for a model of type ``node``) outside its range."""
-    if not _is_model(node) or not isinstance(raw, dict):
+    if not is_model(node) or not isinstance(raw, dict):
         return None
     for name, info in node.model_fields.items():
         lever = _lever_range(info)
@@ -366,7 +370,8 @@ def _range_text(lo: float | None, hi: float | None) -> str:
     return f"{lo!r} to {hi!r}"
 
 
-def _is_model(annotation: Any) -> bool:
+def is_model(annotation: Any) -> bool:
+    """Whether a type annotation is a pydantic model class."""
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 

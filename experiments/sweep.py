@@ -33,6 +33,7 @@ BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the
 MAX_FRUITLESS_RESTARTS = 3  # local pool crashes in a row, with no batch finished, before giving up
 CRASH_ATTEMPTS = 2          # a run alone in its batch that crashes its worker this often is recorded as failed
 FALLBACK_STEP_SECONDS = 0.01
+START_METHOD = "spawn"      # of every worker pool the experiments start (importing mesa changes the default)
 
 
 class SweepError(Exception):
@@ -79,10 +80,10 @@ def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[
     series = None
     try:
         params = validate(merge(base, nest(run_overrides(spec, row, base))))
-        model = WhooshModel(params, seed=int(row["seed"]))
-        for _ in range(spec.steps):
-            model.step()
-        frame = model.metrics_frame()
+        with WhooshModel(params, seed=int(row["seed"])) as model:
+            for _ in range(spec.steps):
+                model.step()
+            frame = model.metrics_frame()
         record.update(summarize_run(frame, spec.metrics.summary))
         record.update(status="ok", error="")
         if spec.metrics.series:
@@ -145,14 +146,15 @@ def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6, tries: int = 5) 
         try:
             params = validate(merge(base, nest(run_overrides(spec, row, base))))
             start = time.perf_counter()
-            model = WhooshModel(params, seed=0)
-            build = time.perf_counter() - start
-            start = time.perf_counter()
-            for _ in range(probe_steps):
-                model.step()
+            with WhooshModel(params, seed=0) as model:
+                build = time.perf_counter() - start
+                start = time.perf_counter()
+                for _ in range(probe_steps):
+                    model.step()
+                stepping = time.perf_counter() - start
         except Exception:  # noqa: BLE001 - the real run will record the error
             continue
-        return build + (time.perf_counter() - start) / probe_steps * spec.steps
+        return build + stepping / probe_steps * spec.steps
     return FALLBACK_STEP_SECONDS * spec.steps
 
 
@@ -192,8 +194,8 @@ def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
 
 
 def local_executor(workers: int) -> Executor:
-    """A process pool that starts workers with 'spawn' (no inherited threads or state)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    """A process pool that starts workers with START_METHOD ('spawn': no inherited threads or state)."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD))
 
 
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: Executor | None = None,

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from experiments.scenarios import ParameterError, merge, nest, scenario_data, validate
+from experiments.scenarios import ParameterError, is_model, merge, nest, scenario_data, validate
 from model.parameters import check_month
 
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
@@ -181,7 +181,7 @@ def _allowed(loc: tuple) -> list[str]:
         if field is None:
             break
         annotation = field.annotation
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if is_model(annotation):
             model = annotation
         elif part == "factors":
             model = Factor

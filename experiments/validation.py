@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.analysis import format_number
 from experiments.estimators import Estimate, hp_cycle, mean_interval, ols_slope, within
 from experiments.scenarios import resolve_parameters
 from model.economy import WhooshModel
@@ -131,54 +132,54 @@ def cases(design: Design) -> list[Case]:
 def simulate(case: Case) -> dict:
     """Run ``case`` and record what the facts need (plain arrays and floats, cheap to pickle)."""
     params = resolve_parameters(case.scenario, [*case.sets, f"population.scale={case.scale}"])
-    model = WhooshModel(params, seed=case.seed)
-    st, w, f, t = model.structure, model.workers, model.firms, model.talent
-    home = st.names.index(HOME)
-    in_home = w.jurisdiction == home
-    skill_weight = np.bincount(w.skill[in_home], weights=w.weight[in_home], minlength=3)
-    skill_weight /= skill_weight.sum()
-    havens = np.array([j.haven for j in params.jurisdictions.values()])
-    capacity = np.array([j.haven_capacity for j in params.jurisdictions.values()])
+    with WhooshModel(params, seed=case.seed) as model:
+        st, w, f, t = model.structure, model.workers, model.firms, model.talent
+        home = st.names.index(HOME)
+        in_home = w.jurisdiction == home
+        skill_weight = np.bincount(w.skill[in_home], weights=w.weight[in_home], minlength=3)
+        skill_weight /= skill_weight.sum()
+        havens = np.array([j.haven for j in params.jurisdictions.values()])
+        capacity = np.array([j.haven_capacity for j in params.jurisdictions.values()])
 
-    def robots_per_1000() -> float:
-        return float((f.robots * f.alive * (f.jurisdiction == home)).sum() / (st.labour_force[home] / 1000.0))
+        def robots_per_1000() -> float:
+            return float((f.robots * f.alive * (f.jurisdiction == home)).sum() / (st.labour_force[home] / 1000.0))
 
-    def employment_rate() -> float:
-        return float(st.labour_force[home] * (1.0 - model.unemployment_j[home]) / st.working_age[home])
+        def employment_rate() -> float:
+            return float(st.labour_force[home] * (1.0 - model.state.unemployment_j[home]) / st.working_age[home])
 
-    def wage_index() -> float:
-        # fixed skill weights: a composition-adjusted wage, like A&R's wages net of demographics
-        return float(skill_weight @ np.log(model.wage[home]))
+        def wage_index() -> float:
+            # fixed skill weights: a composition-adjusted wage, like A&R's wages net of demographics
+            return float(skill_weight @ np.log(model.state.wage[home]))
 
-    series = {key: [] for key in ("unemployment", "vacancy_rate", "job_finding", "separation")}
-    ledger_error, haven_load, start = 0.0, 0.0, None
-    for step in range(case.steps):
-        model.step()
-        flows = model.labour_flows
-        series["unemployment"].append(model.unemployment_j[home])
-        series["vacancy_rate"].append(flows["vacancies"][home] / st.labour_force[home])
-        series["job_finding"].append(flows["job_finding_j"][home])
-        series["separation"].append(flows["separations_j"][home])
-        ledger_error = max(ledger_error, model.ledger_error())
-        foreign = np.bincount(t.location, weights=t.weight * (t.location != t.home), minlength=model.n_j)
-        if havens.any():
-            haven_load = max(haven_load, float(np.max(foreign[havens] / np.maximum(capacity[havens], 1e-12))))
-        if step == 0:
-            start = (robots_per_1000(), employment_rate(), wage_index())
-    end = (robots_per_1000(), employment_rate(), wage_index())
-    abroad = t.location != t.home
-    return {
-        "case": case,
-        "series": {key: np.asarray(v, dtype=float) for key, v in series.items()},
-        "robots_change": end[0] - start[0],
-        "employment_change_pp": 100.0 * (end[1] - start[1]),
-        "wage_change_pct": 100.0 * (end[2] - start[2]),
-        "names": st.names,
-        "foreign_talent": np.bincount(t.location, weights=t.weight * abroad, minlength=model.n_j),
-        "domestic_talent": np.bincount(t.location, weights=t.weight * ~abroad, minlength=model.n_j),
-        "ledger_error": ledger_error,
-        "haven_load": haven_load,
-    }
+        series = {key: [] for key in ("unemployment", "vacancy_rate", "job_finding", "separation")}
+        ledger_error, haven_load, start = 0.0, 0.0, None
+        for step in range(case.steps):
+            model.step()
+            flows = model.last_month.labour_flows
+            series["unemployment"].append(model.state.unemployment_j[home])
+            series["vacancy_rate"].append(flows["vacancies"][home] / st.labour_force[home])
+            series["job_finding"].append(flows["job_finding_j"][home])
+            series["separation"].append(flows["separations_j"][home])
+            ledger_error = max(ledger_error, model.ledger_error())
+            foreign = np.bincount(t.location, weights=t.weight * (t.location != t.home), minlength=model.n_j)
+            if havens.any():
+                haven_load = max(haven_load, float(np.max(foreign[havens] / np.maximum(capacity[havens], 1e-12))))
+            if step == 0:
+                start = (robots_per_1000(), employment_rate(), wage_index())
+        end = (robots_per_1000(), employment_rate(), wage_index())
+        abroad = t.location != t.home
+        return {
+            "case": case,
+            "series": {key: np.asarray(v, dtype=float) for key, v in series.items()},
+            "robots_change": end[0] - start[0],
+            "employment_change_pp": 100.0 * (end[1] - start[1]),
+            "wage_change_pct": 100.0 * (end[2] - start[2]),
+            "names": st.names,
+            "foreign_talent": np.bincount(t.location, weights=t.weight * abroad, minlength=model.n_j),
+            "domestic_talent": np.bincount(t.location, weights=t.weight * ~abroad, minlength=model.n_j),
+            "ledger_error": ledger_error,
+            "haven_load": haven_load,
+        }
 
 
 def run_all(runs: Iterable[Case], workers: int = 1, on_done: Callable[[dict], None] | None = None) -> list[dict]:
@@ -191,7 +192,9 @@ def run_all(runs: Iterable[Case], workers: int = 1, on_done: Callable[[dict], No
             if on_done:
                 on_done(records[-1])
         return records
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    from experiments.sweep import START_METHOD
+
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(START_METHOD)) as pool:
         records = []
         for record in pool.map(simulate, runs, chunksize=max(1, len(runs) // (8 * workers))):
             records.append(record)
@@ -297,14 +300,6 @@ def cyclical_volatility(records: list[dict]) -> Estimate:
 
 
 # --------------------------------------------------------------------------- the scorecard
-
-
-def format_number(value: float) -> str:
-    if not math.isfinite(value):
-        return "n/a"
-    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e4):
-        return f"{value:.1e}"
-    return f"{value:.3g}" if abs(value) < 100 else f"{value:.1f}"
 
 
 def interval_text(estimate: Estimate) -> str:

@@ -56,7 +56,10 @@ class Structure:
     home: int
 
     def talent_tax(self, location: np.ndarray, home: np.ndarray) -> np.ndarray:
-        """Tax rate on AI talent's pay where it lives: the expat regime for foreigners where one exists."""
+        """Tax rate on AI talent's pay where it lives: the expat regime for foreigners where one exists.
+
+        ``location`` and ``home`` broadcast: e.g. every jurisdiction (1, J) for each talent's home (n, 1).
+        """
         expat = self.expat_tax[location]
         foreign = location != home
         return np.where(foreign & (expat >= 0), expat, self.top_tax[location])

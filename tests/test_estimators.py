@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -67,6 +68,19 @@ def test_clustered_se_matches_sandwich_formula():
     assert est.se == pytest.approx(math.sqrt(V[1, 1]))
     assert est.ci_high - est.value == pytest.approx(stats.t.ppf(0.975, G - 1) * est.se)
     assert "8 clusters" in est.method and "t(7)" in est.method
+
+
+def test_clustered_se_matches_petersen_test_data():
+    """Petersen's (2009) panel, 500 firms x 10 years: his published slope and OLS, firm- and year-clustered SEs."""
+    path = resources.files("statsmodels.stats.tests") / "test_data.txt"
+    if not path.is_file():
+        pytest.skip("statsmodels was installed without its test data")
+    firm, year, x, y = np.loadtxt(path).T
+    ols, by_firm, by_year = ols_slope(x, y), ols_slope(x, y, cluster=firm), ols_slope(x, y, cluster=year)
+    assert ols.value == by_firm.value == pytest.approx(1.0348, abs=5e-5)
+    assert (ols.se, by_firm.se, by_year.se) == pytest.approx((0.0286, 0.0506, 0.0334), abs=5e-5)
+    assert "500 clusters, t(499)" in by_firm.method and "10 clusters, t(9)" in by_year.method
+    assert by_year.ci_high - by_year.value == pytest.approx(stats.t.ppf(0.975, 9) * by_year.se)
 
 
 def test_ols_slope_coverage():
@@ -251,6 +265,14 @@ def test_hp_cycle_removes_a_linear_trend_and_keeps_a_fast_cycle():
     np.testing.assert_allclose(est.hp_cycle(2.0 + 0.3 * t), 0.0, atol=1e-6)
     wave = np.sin(2 * np.pi * t / 12)
     assert np.corrcoef(est.hp_cycle(wave + 0.05 * t), wave)[0, 1] > 0.99
+
+
+def test_hp_cycle_solves_the_hodrick_prescott_system():
+    rng = np.random.default_rng(14)
+    y = rng.normal(size=40).cumsum()
+    second_difference = np.diff(np.eye(40), n=2, axis=0)
+    trend = np.linalg.solve(np.eye(40) + 1600.0 * second_difference.T @ second_difference, y)
+    np.testing.assert_allclose(est.hp_cycle(y, smoothing=1600.0), y - trend, atol=1e-10)
 
 
 def test_hp_cycle_rejects_short_or_missing_series():

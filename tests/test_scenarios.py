@@ -12,6 +12,7 @@ from experiments.scenarios import (
     ParameterError,
     list_scenarios,
     load_scenario,
+    nest,
     parse_set,
     parse_value,
     resolve_parameters,
@@ -110,6 +111,15 @@ def test_parse_set_builds_nested_overrides():
             "capital_controls": [{"at": "2027-01", "value": 0.8, "announce_months": 12}],
         }},
         "start": "2025-06",
+    }
+
+
+def test_parse_set_and_nest_merge_dotted_keys_alike():
+    sets = ["talent.home_bias=1", "jurisdictions.US={robot_tax = 0.1}", "jurisdictions.US.robot_tax=0.3",
+            "jurisdictions.US.capital_controls=0.5", " talent.home_bias = 2 "]
+    assert parse_set(sets) == nest({"talent.home_bias": 2, "jurisdictions.US": {"robot_tax": 0.1},
+                                     "jurisdictions.US.robot_tax": 0.3, "jurisdictions.US.capital_controls": 0.5}) == {
+        "talent": {"home_bias": 2}, "jurisdictions": {"US": {"robot_tax": 0.3, "capital_controls": 0.5}},
     }
 
 

@@ -120,8 +120,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         cost_locked = exit_cost_share(np.ones(J), escape, tb.moving_cost, c.max_exit_tax, c.max_trapped)
         rise = anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_now(state, p))
         locs = np.arange(J)
-        tax = np.where((locs[None, :] != home[:, None]) & (st.expat_tax[None, :] >= 0), st.expat_tax[None, :],
-                       st.top_tax[None, :])
+        tax = st.talent_tax(locs[None, :], home[:, None])
         log_income = np.log(np.maximum(t.pay[deciding, None] * (1 - tax), 1e-6))
         located = state.per_jurisdiction(t.location, t.weight)
         foreign_stock = state.per_jurisdiction(t.location, t.weight * (t.location != t.home))

@@ -43,7 +43,8 @@ from itertools import accumulate
 import mesa
 import numpy as np
 
-from model import goods_market, labour_market
+from model.phases import goods_market, labour_market
+from model.production import labour_demand
 
 N_SKILLS = 3
 
@@ -97,8 +98,8 @@ class InitialState:
             savings=np.asarray(w.savings, dtype=float).copy(),
             firm_jurisdiction=np.asarray(f.jurisdiction, dtype=np.int64).copy(),
             firm_alive=np.asarray(f.alive, dtype=bool).copy(),
-            base_demand=np.asarray(model._labour_demand(), dtype=float).copy(),
-            wage_table=np.asarray(model.wage, dtype=float).copy(),
+            base_demand=np.asarray(labour_demand(model.state), dtype=float).copy(),
+            wage_table=np.asarray(model.state.wage, dtype=float).copy(),
             income_tax=np.asarray(st.income_tax, dtype=float).copy(),
             replacement=np.asarray(st.replacement, dtype=float).copy(),
             separation_rate=float(p.labour.separation_rate),
@@ -130,6 +131,12 @@ def build_model(scale: float = 1.0, seed: int = 0):
     from model.economy import WhooshModel
 
     return WhooshModel(resolve_parameters("baseline", [f"population.scale={scale}"]), seed=seed)
+
+
+def initial_state(scale: float = 1.0, seed: int = 0) -> InitialState:
+    """The :class:`InitialState` of :func:`build_model`'s model, which is closed once it is copied."""
+    with build_model(scale, seed) as model:
+        return InitialState.from_model(model)
 
 
 # ------------------------------------------------------------------- scalar forms of the model's formulas
@@ -421,6 +428,11 @@ class PerAgentRules(mesa.Model):
                 unemployed += worker.weight
         self.history.append((unemployed / total, consumption))
 
+    def close(self) -> None:
+        """Free the agents; Mesa's class-level registry (``mesa.Agent._ids``) would keep the model alive."""
+        self.remove_all_agents()
+        mesa.Agent._ids.pop(self, None)
+
 
 # ------------------------------------------------------------------------------------------------ timing
 
@@ -435,7 +447,7 @@ def speed_ratio(scale: float = 10, months: int = 3, seed: int = 0) -> dict:
         ``{"vectorised_s", "per_agent_s", "ratio", "workers"}``: the median seconds per month of each version,
         per-agent over vectorised, and the number of worker agents (``10_000 × scale``).
     """
-    state = InitialState.from_model(build_model(scale, seed))
+    state = initial_state(scale, seed)
     timings = {}
     for name, cls in (("vectorised_s", VectorisedRules), ("per_agent_s", PerAgentRules)):
         rules = cls(state, seed)
@@ -447,6 +459,8 @@ def speed_ratio(scale: float = 10, months: int = 3, seed: int = 0) -> dict:
             rules.step()
             seconds.append(time.perf_counter() - start)
         timings[name] = statistics.median(seconds)
+        if cls is PerAgentRules:
+            rules.close()
         del rules
     return {"vectorised_s": timings["vectorised_s"], "per_agent_s": timings["per_agent_s"],
             "ratio": timings["per_agent_s"] / timings["vectorised_s"], "workers": len(state.weight)}

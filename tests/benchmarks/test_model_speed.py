@@ -19,7 +19,9 @@ import pytest
 
 from experiments.benchmark import TARGETS, peak_memory_mb
 from experiments.scenarios import resolve_parameters
-from model.economy import WhooshModel
+from model.economy import PHASES, WhooshModel
+from model.phases import automation, goods_market, labour_market, talent_choice
+from model.state import Month
 
 pytestmark = pytest.mark.benchmark(group="model")
 
@@ -32,6 +34,23 @@ LINEARITY_TARGET = TARGETS["linearity_1m_100k"]
 
 def build(scale: float, seed: int = 0) -> WhooshModel:
     return WhooshModel(resolve_parameters("big-whoosh", [f"population.scale={scale}"]), seed=seed)
+
+
+class Latest:
+    """The model a benchmark round built, closed by ``close`` (in the next round's setup and at the end)."""
+
+    def __init__(self, scale: float):
+        self.scale = scale
+        self.model: WhooshModel | None = None
+
+    def build(self) -> WhooshModel:
+        self.model = build(self.scale)
+        return self.model
+
+    def close(self) -> None:
+        if self.model is not None:
+            self.model.close()
+            self.model = None
 
 
 @lru_cache(maxsize=None)
@@ -55,9 +74,13 @@ def median_step_seconds(model: WhooshModel, steps: int = 5) -> float:
 @pytest.mark.parametrize("size", list(SCALES))
 def test_construction(benchmark, size):
     rounds = 2 if size == "1M" else 3
-    model = benchmark.pedantic(build, args=(SCALES[size],), rounds=rounds, iterations=1)
-    benchmark.extra_info["workers"] = len(model.workers)
-    benchmark.extra_info["agents"] = len(model.agents)
+    latest = Latest(SCALES[size])
+    try:
+        model = benchmark.pedantic(latest.build, setup=latest.close, rounds=rounds, iterations=1)
+        benchmark.extra_info["workers"] = len(model.workers)
+        benchmark.extra_info["agents"] = len(model.agents)
+    finally:
+        latest.close()
 
 
 @pytest.mark.parametrize("size", list(SCALES))
@@ -74,40 +97,50 @@ def test_run_120_steps(benchmark, size):
         for _ in range(120):
             model.step()
 
-    def setup():
-        return (build(SCALES[size]),), {}
+    latest = Latest(SCALES[size])
 
-    benchmark.pedantic(run, setup=setup, rounds=1 if size == "1M" else 3, iterations=1)
+    def setup():
+        latest.close()
+        return (latest.build(),), {}
+
+    try:
+        benchmark.pedantic(run, setup=setup, rounds=1 if size == "1M" else 3, iterations=1)
+    finally:
+        latest.close()
 
 
 # ------------------------------------------------------------------ mechanisms alone (on a 1M-worker model)
 
-def test_labour_market_alone(benchmark):
+def run_phase_alone(benchmark, phase) -> None:
+    """Time one phase on a warm 1M-worker model, after the phases before it have filled this month's record."""
     model = warm_model(100)
-    displaced = model._automate()
-    benchmark.pedantic(model._labour_market, args=(displaced,), rounds=5, iterations=1)
+    month = Month.start(model.month, model.n_j)
+    for earlier in PHASES[:PHASES.index(phase)]:
+        earlier.run(model.state, month, model.p, model.rng)
+    benchmark.pedantic(phase.run, args=(model.state, month, model.p, model.rng), rounds=5, iterations=1)
+
+
+def test_labour_market_alone(benchmark):
+    run_phase_alone(benchmark, labour_market)
 
 
 def test_goods_market_alone(benchmark):
-    model = warm_model(100)
-    benchmark.pedantic(model._goods_market, args=(model.month,), rounds=5, iterations=1)
+    run_phase_alone(benchmark, goods_market)
 
 
 def test_automation_alone(benchmark):
-    model = warm_model(100)
-    benchmark.pedantic(model._automate, rounds=5, iterations=1)
+    run_phase_alone(benchmark, automation)
 
 
 def test_talent_choice_alone(benchmark):
-    model = warm_model(100)
-    benchmark.pedantic(model._talent_moves, rounds=5, iterations=1)
+    run_phase_alone(benchmark, talent_choice)
 
 
 def test_datacollector_collection(benchmark):
     model = warm_model(100)
 
     def collect():
-        model.metrics.compute()
+        model.metrics.compute(model.state, model.last_month)
         model.datacollector.collect(model)
 
     benchmark.pedantic(collect, rounds=5, iterations=1)
@@ -124,12 +157,17 @@ def test_target_step_at_1m(benchmark):
 
 
 def test_target_construction_at_1m(benchmark):
+    latest = Latest(100)
+
     def timed_build():
         start = time.perf_counter()
-        build(100)
+        latest.build()
         return time.perf_counter() - start
 
-    seconds = benchmark.pedantic(timed_build, rounds=1, iterations=1)
+    try:
+        seconds = benchmark.pedantic(timed_build, rounds=1, iterations=1)
+    finally:
+        latest.close()
     assert seconds <= BUILD_TARGET_1M_S, f"construction at 1M workers took {seconds:.1f} s > {BUILD_TARGET_1M_S} s"
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 import pytest
 
 from experiments.benchmark import TARGETS
-from tests.benchmarks.rules import InitialState, PerAgentRules, VectorisedRules, build_model, speed_ratio
+from tests.benchmarks.rules import InitialState, PerAgentRules, VectorisedRules, initial_state, speed_ratio
 
 pytestmark = pytest.mark.benchmark(group="rules")
 
@@ -25,7 +25,7 @@ IMPLEMENTATIONS = {"vectorised": VectorisedRules, "per_agent": PerAgentRules}
 
 @lru_cache(maxsize=None)
 def _state(scale: float) -> InitialState:
-    return InitialState.from_model(build_model(scale, SEED))
+    return initial_state(scale, SEED)
 
 
 @pytest.mark.parametrize("scale", [1, 10], ids=["10k", "100k"])
@@ -35,10 +35,18 @@ def test_one_month(benchmark, implementation, scale):
     cls = IMPLEMENTATIONS[implementation]
     benchmark.extra_info["workers"] = len(state.weight)
 
-    def setup():
-        return (cls(state, SEED),), {}
+    built = []
 
-    benchmark.pedantic(lambda rules: rules.step(), setup=setup, rounds=3, iterations=1)
+    def setup():
+        built.append(cls(state, SEED))
+        return (built[-1],), {}
+
+    try:
+        benchmark.pedantic(lambda rules: rules.step(), setup=setup, rounds=3, iterations=1)
+    finally:
+        for rules in built:
+            if isinstance(rules, PerAgentRules):
+                rules.close()
 
 
 @pytest.mark.parametrize("scale", [1, 10], ids=["10k", "100k"])
