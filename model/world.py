@@ -20,7 +20,7 @@ from model.ledger import Ledger
 from model.levers import LeverSchedules
 from model.parameters import Parameters, month_index
 from model.phases import automation, capital_allocation, capital_flight, labour_market, policy, politics, prices, technology
-from model.phases.incomes import pick_employer
+from model.phases.incomes import pick_employer, worker_pay
 from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPopulation, TalentPopulation,
                                WorkerPopulation)
 from model.production import (auto_matrix, capacity, labour_demand, monthly_cost, people_per_task, task_shares,
@@ -279,9 +279,8 @@ def _household_savings(state: State, p: Parameters) -> np.ndarray:
         The after-tax profit income of each jurisdiction's households, per month.
     """
     st, w, f = state.structure, state.workers, state.firms
-    gross = np.where(w.employed, w.wage, 0.0)
-    net_income = gross * (1 - st.income_tax[w.jurisdiction]) + ~w.employed * st.replacement[w.jurisdiction] * (
-        1 - st.income_tax[w.jurisdiction]) * w.last_wage
+    net_wage, benefit = worker_pay(state)
+    net_income = net_wage + benefit
     profit_income = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * (1 - st.corporate_tax)
     labour_income = w.by_jurisdiction(net_income * w.weight)
     with_capital = net_income * (1.0 + profit_income / np.maximum(labour_income, 1e-12))[w.jurisdiction]
@@ -346,8 +345,7 @@ def _government(state: State, p: Parameters) -> None:
     st, w, t, f, g = state.structure, state.workers, state.talent, state.firms, state.gov
     wage_bill = _wage_bill(state)
     g.debt[:] = np.array([j.initial_debt for j in p.jurisdictions.values()]) * 12.0 * wage_bill
-    benefits = np.bincount(w.jurisdiction, weights=~w.employed * st.replacement[w.jurisdiction]
-                           * (1 - st.income_tax[w.jurisdiction]) * w.last_wage * w.weight, minlength=state.n_j)
+    benefits = w.by_jurisdiction(worker_pay(state)[1] * w.weight)
     talent_tax = state.per_jurisdiction(t.location, t.pay * st.talent_tax(t.location, t.home) * t.weight)
     corporate = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * st.corporate_tax
     revenue = st.income_tax * wage_bill + talent_tax + corporate

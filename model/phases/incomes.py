@@ -40,6 +40,14 @@ def pick_employer(state: State, rng: np.random.Generator, jurisdiction: np.ndarr
     return np.where(chosen >= 0, bits[np.maximum(chosen, 0)], fallback)
 
 
+def worker_pay(state: State) -> tuple[np.ndarray, np.ndarray]:
+    """Each worker's after-tax wage and after-tax unemployment benefit this month, per person."""
+    w = state.workers
+    net_wage = w.wage * state.worker_keep                     # w.wage is 0 for the unemployed
+    benefit = state.worker_benefit_rate * w.last_wage * ~w.employed
+    return net_wage, benefit
+
+
 def capital_income_per_person(state: State, received: np.ndarray) -> np.ndarray:
     """Capital income ``received[j]`` spread over households of j in proportion to their savings."""
     w = state.workers
@@ -51,8 +59,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     w, t, f, st, g, ledger = state.workers, state.talent, state.firms, state.structure, state.gov, state.ledger
     month.household_capital_income = state.capital_income_accrued
     state.capital_income_accrued = np.zeros(state.n_j)
-    net_wage = w.wage * state.worker_keep                     # w.wage is 0 for the unemployed
-    benefit = state.worker_benefit_rate * w.last_wage * ~w.employed
+    net_wage, benefit = worker_pay(state)
     received = net_wage + benefit
     w.income[:] = received + capital_income_per_person(state, month.household_capital_income)
     w.savings += received
