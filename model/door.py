@@ -21,11 +21,29 @@ def crypto_escape(crypto_access, cbdc_adoption, surveillance, leak: float, enfor
     return np.clip(leak * crypto_access * (1.0 - enforcement * cbdc_adoption * surveillance), 0.0, 1.0)
 
 
+def exit_bill(liquid, illiquid, stringency, escape, moving_cost: float, max_exit_tax: float, max_trapped: float):
+    """What leaving costs a person, paid out of liquid wealth (per person).
+
+    The exit tax falls on all wealth (``max_exit_tax`` × stringency) but is paid from liquid wealth;
+    of what is left, the controls trap a share (``max_trapped`` × stringency, less what escapes
+    through the crypto rail); moving costs a share of what actually leaves.
+
+    Returns:
+        ``(exit_tax, trapped, moving, carried, trapped_share)``; the first four sum to the liquid wealth.
+    """
+    liquid = np.maximum(liquid, 0.0)
+    exit_tax = np.minimum(max_exit_tax * stringency * (liquid + illiquid), liquid)
+    after_tax = liquid - exit_tax
+    trapped_share = max_trapped * stringency * (1.0 - escape)
+    trapped = trapped_share * after_tax
+    moving = moving_cost * (after_tax - trapped)
+    return exit_tax, trapped, moving, after_tax - trapped - moving, trapped_share
+
+
 def exit_cost_share(stringency, escape, moving_cost: float, max_exit_tax: float, max_trapped: float):
-    """Cost of leaving a jurisdiction as a share of wealth: moving + exit tax + wealth trapped (net of escape)."""
-    exit_tax = max_exit_tax * stringency
-    trapped = max_trapped * stringency * (1.0 - escape)
-    return np.clip(moving_cost + exit_tax + (1.0 - exit_tax) * trapped, 0.0, 1.0)
+    """Share of wealth lost by leaving a jurisdiction: the exit bill of one unit of liquid wealth."""
+    exit_tax, trapped, moving, _, _ = exit_bill(1.0, 0.0, stringency, escape, moving_cost, max_exit_tax, max_trapped)
+    return np.clip(exit_tax + trapped + moving, 0.0, 1.0)
 
 
 def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float,

@@ -337,10 +337,23 @@ def test_crypto_escape_falls_with_cbdc_adoption_times_surveillance():
 
 
 def test_exit_cost_share_hand_example():
-    # moving 0.03, max tax 0.2, max trapped 0.5
-    # s=0: 0.03; s=.5: 0.03+0.1+0.9*0.25 = 0.355; s=1: 0.03+0.2+0.8*0.5 = 0.63; s=1,e=.5: 0.03+0.2+0.8*0.25 = 0.43
+    # moving 0.03 of what leaves, max tax 0.2, max trapped 0.5; tax t = 0.2 s, trapped k = 0.5 s (1 - e)
+    # cost = t + (1 - t) k + 0.03 (1 - t)(1 - k)
+    # s=0: 0.03; s=.5: 0.1 + 0.9*0.25 + 0.03*0.9*0.75 = 0.34525; s=1: 0.2 + 0.4 + 0.03*0.4 = 0.612;
+    # s=1, e=.5: 0.2 + 0.8*0.25 + 0.03*0.8*0.75 = 0.418
     out = door.exit_cost_share(np.array([0.0, 0.5, 1.0, 1.0]), np.array([0.0, 0.0, 0.0, 0.5]), 0.03, 0.2, 0.5)
-    np.testing.assert_allclose(out, [0.03, 0.355, 0.63, 0.43])
+    np.testing.assert_allclose(out, [0.03, 0.34525, 0.612, 0.418])
+
+
+def test_exit_bill_splits_liquid_wealth_and_taxes_all_wealth():
+    # liquid 100, illiquid 300, s = 0.5, e = 0.5: tax min(0.2*0.5*400, 100) = 40; after 60; trapped 0.5*0.5*0.5 = 0.125
+    # of 60 = 7.5; moving 0.03 * 52.5 = 1.575; carried 50.925
+    tax, trapped, moving, carried, share = door.exit_bill(100.0, 300.0, 0.5, 0.5, 0.03, 0.2, 0.5)
+    np.testing.assert_allclose([tax, trapped, moving, carried, share], [40.0, 7.5, 1.575, 50.925, 0.125])
+    assert tax + trapped + moving + carried == 100.0
+    # the exit tax is capped by liquid wealth, and negative liquid wealth carries nothing
+    assert door.exit_bill(10.0, 1000.0, 1.0, 0.0, 0.03, 0.2, 0.5)[0] == 10.0
+    assert door.exit_bill(-5.0, 0.0, 0.5, 0.0, 0.03, 0.2, 0.5)[3] == 0.0
 
 
 def test_exit_cost_share_rises_with_stringency_and_falls_with_escape():

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.door import anticipated_cost_rise, crypto_escape_now, exit_cost_share, lockin_now
+from model.door import anticipated_cost_rise, crypto_escape_now, exit_bill, exit_cost_share, lockin_now
 from model.parameters import Parameters
 from model.state import Month, State
 
@@ -137,14 +137,9 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         if len(movers):
             dest = choice[choice != cur]
             origin = t.location[movers]
-            wealth = np.maximum(t.liquid[movers], 0.0) + t.illiquid[movers]
-            s = g.capital_controls[origin]
-            exit_tax = np.minimum(c.max_exit_tax * s * wealth, np.maximum(t.liquid[movers], 0.0))
-            liquid_after = np.maximum(t.liquid[movers], 0.0) - exit_tax
-            trap_share = c.max_trapped * s * (1 - escape[origin])
-            trapped = trap_share * liquid_after
-            moving = tb.moving_cost * (liquid_after - trapped)
-            carried = liquid_after - trapped - moving
+            exit_tax, trapped, moving, carried, trap_share = exit_bill(
+                t.liquid[movers], t.illiquid[movers], g.capital_controls[origin], escape[origin], tb.moving_cost,
+                c.max_exit_tax, c.max_trapped)
             wt = t.weight[movers]
             ledger.transfer("talent", origin, "government", origin, exit_tax * wt)
             ledger.transfer("talent", origin, "blocked", origin, trapped * wt)
