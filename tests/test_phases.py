@@ -68,3 +68,16 @@ def test_month_record_has_no_room_for_scratch_attributes():
     month = Month.start(0, 3)
     with pytest.raises(AttributeError):
         month.scratch = np.zeros(3)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "big-whoosh"])
+def test_jurisdiction_unemployment_is_measured_at_the_end_of_the_month(scenario):
+    model = WhooshModel(params(scenario), seed=2)
+    w = model.workers
+    for _ in range(36):
+        model.step()
+        unemployed = np.bincount(w.jurisdiction, weights=w.weight * ~w.employed, minlength=model.n_j)
+        labour_force = np.bincount(w.jurisdiction, weights=w.weight, minlength=model.n_j)
+        for j, name in enumerate(model.structure.names):
+            assert model.metrics.values[f"unemployment_{name}"] == pytest.approx(unemployed[j] / labour_force[j],
+                                                                                  abs=1e-9), (name, model.date)

@@ -10,8 +10,8 @@ median firm of its market.
 
 Reads: firms' cash, debt, expected sales, tasks, prices; allocators' cash; state.wage, firm needs.
 Writes: firms (cash, debt, alive, capital, tasks, expected_sales, price, automated shares,
-tournament_weight); allocators.cash, stakes; workers (separations); state.price0; month.exits,
-month.entries.
+tournament_weight); allocators.cash, stakes; workers (separations); state.unemployment_j (after
+exits, so the month ends with the unemployment its exits caused); state.price0; month.exits, month.entries.
 Ledger: money issued to firms (loans, and banks' write-offs of failed firms' losses);
 allocators → firms (seed capital).
 RNG: one uniform per empty slot (does an entrant fill it).
@@ -23,6 +23,7 @@ import numpy as np
 
 from model.domain import BITS, INDEX, SECTORS
 from model.parameters import Parameters
+from model.phases.labour_market import unemployment_rate
 from model.state import Month, State
 
 
@@ -50,6 +51,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         f.expected_sales[failed] = 0.0
         w.separate(np.flatnonzero(w.employed & failed[np.maximum(w.employer, 0)]))
         f.count_headcount(w)
+        state.unemployment_j = unemployment_rate(state)
     month.exits = int(failed.sum())
 
     # entry: funded entrants fill a share of empty slots, sized like their sector's average firm

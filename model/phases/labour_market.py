@@ -115,6 +115,13 @@ def assign_to_vacancies(rng: np.random.Generator, market_of_hire, vacancies, mar
     return np.where(span > 0, chosen, -1)
 
 
+def unemployment_rate(state: State) -> np.ndarray:
+    """(J,) unemployment rate of each jurisdiction, from the firms' headcount."""
+    J = state.n_j
+    employed_j = state.firms.market_headcount(J * N_SKILLS).reshape(J, N_SKILLS).sum(axis=1)
+    return np.clip(1.0 - employed_j / state.structure.labour_force, 0.0, 1.0)
+
+
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
     w, f, lab = state.workers, state.firms, p.labour
     J = state.n_j
@@ -181,8 +188,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     w.wage[:] = state.wage.ravel()[state.worker_market - w.skill + np.maximum(w.job_skill, 0)] * w.employed
     state.firm_need = skill_needs(state.base_need, state.wage[f.jurisdiction] / state.structure.wage0[f.jurisdiction],
                                   lab.skill_substitution)
-    employed_j = f.market_headcount(n_markets).reshape(J, N_SKILLS).sum(axis=1)
-    state.unemployment_j = np.clip(1.0 - employed_j / state.structure.labour_force, 0.0, 1.0)
+    state.unemployment_j = unemployment_rate(state)
 
     employed_before_j = employed_people.reshape(J, N_SKILLS).sum(axis=1)
     seekers_j = state.per_jurisdiction(w.jurisdiction[seekers], w.weight[seekers])
