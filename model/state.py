@@ -170,8 +170,6 @@ class Month:
     firm_demand: np.ndarray = None             # (F,) nominal demand each firm met or turned away
     firm_machine_cost: np.ndarray = None       # (F,) robots (tax included) and AI services bought
     vendor_revenue: np.ndarray = None          # (F,) AI labs' revenue from robots and AI services
-    # firm accounts
-    orphan_dividends: np.ndarray = None        # (J,) dividends of firms no allocator holds, owed to households
     # entry and exit
     exits: int = 0
     entries: int = 0

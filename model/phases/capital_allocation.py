@@ -4,8 +4,7 @@ Mechanism, in order:
 1. Venture funds charge "two and twenty": a 2% yearly fee on assets and 20% carry on returns above a
    hurdle; the GP's fee income is taxed as ordinary income and the carry at the carried-interest rate.
 2. Allocators pay investors a share of their assets (taxed as capital gains). What households get
-   (after-tax GP income and distributions, plus dividends of firms nobody holds) becomes their
-   capital income next month.
+   (after-tax GP income and distributions) becomes their capital income next month.
 3. Households hand a share of their monthly saving to allocators; venture's share of new money, and
    investors' recommitment of uninvested cash, follow the carry's tax advantage over ordinary income.
 4. Tournament planners review their firms every ``tournament_review_months``: the best performers
@@ -14,7 +13,7 @@ Mechanism, in order:
    by its kind's rule: index by value, venture by growth and cash burn, tournament by review weight.
 
 Reads: allocators' cash, stakes, income; firms' valuation, sales, profit, capital; workers.income,
-savings; month.household_consumption, month.orphan_dividends; gov.carry_tax; state.venture_share.
+savings; month.household_consumption; gov.carry_tax; state.venture_share.
 Writes: allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash, capital,
 tournament_weight; state.venture_share, state.next_review, state.capital_income_accrued;
 flows (fees, gov_revenue).
@@ -27,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.accounts import government_receives, households_receive_capital_income
 from model.domain import BITS, INDEX, SOVEREIGN, TOURNAMENT, VENTURE
 from model.parameters import Parameters
 from model.state import Month, State
@@ -117,11 +117,9 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     cg_tax = distribution * st.capital_gains_tax[aj]
     to_gov = state.per_jurisdiction(aj, gp_tax + cg_tax)
     to_households = state.per_jurisdiction(aj, fee + carry - gp_tax + distribution - cg_tax)
-    state.ledger.transfer_by_jurisdiction("allocators", "government", to_gov)
-    state.ledger.transfer_by_jurisdiction("allocators", "households", to_households)
-    g.cash += to_gov
-    month.flows["gov_revenue"] += to_gov
-    _pay_households(state, to_households + month.orphan_dividends)
+    jurisdictions = np.arange(state.n_j)
+    government_receives(state, month, "allocators", jurisdictions, jurisdictions, to_gov)
+    households_receive_capital_income(state, "allocators", to_households)
 
     # new savings handed to allocators; venture's share follows GPs' after-tax carry
     saving = np.maximum(w.income - month.household_consumption, 0.0)
@@ -157,15 +155,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
             f.tournament_weight[funded] = weights[funded]
 
     _deploy(state, p)
-
-
-def _pay_households(state: State, amounts: np.ndarray) -> None:
-    """Credit ``amounts[j]`` to households of j in proportion to their savings (ledger already moved)."""
-    w = state.workers
-    held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
-    share = np.divide(np.maximum(w.savings, 0), held[w.jurisdiction], out=np.zeros(len(w)), where=held[w.jurisdiction] > 0)
-    w.savings += amounts[w.jurisdiction] * share
-    state.capital_income_accrued += amounts
 
 
 def _deploy(state: State, p: Parameters) -> None:

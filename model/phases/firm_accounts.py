@@ -11,12 +11,11 @@ Mechanism:
 
 Reads: firms' sales, cash, debt; month.firm_wage_cost, firm_talent_cost, firm_machine_cost;
 talent's employers, locations, productivity; gov.policy_rate, capital_controls; the crypto rail.
-Writes: firms.cash, debt, profit; talent.liquid; gov.cash; allocators.income, cash;
-state.foreign_other; month.orphan_dividends; flows (gov_revenue, ip_value, profits_positive).
+Writes: firms.cash, debt, profit; talent.liquid; gov.cash; allocators.income, cash; workers.savings;
+state.foreign_other, state.capital_income_accrued; flows (gov_revenue, ip_value, profits_positive).
 Ledger: firms → central bank (interest, repayment), firms → foreign (licensing), firms → talent and
 government abroad (royalties and their tax), firms → government (corporate tax), firms → allocators
-(dividends), firms → households (dividends of firms no allocator holds; paid out with the
-allocators' distributions in model/phases/capital_allocation.py).
+(dividends), firms → households (dividends of firms no allocator holds, as capital income).
 RNG: nothing.
 """
 
@@ -24,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.accounts import government_receives, households_receive_capital_income, rest_of_world_receives
 from model.door import crypto_escape_now
 from model.domain import BITS
 from model.parameters import Parameters
@@ -69,8 +69,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     lic_share = licensing_cost_share(g.capital_controls, escape, p.controls.licensing_cost)[j]
     licensing = royalty.sum(axis=1) * lic_share
     f.cash -= royalty.sum(axis=1) + licensing
-    ledger.transfer("firms", j, "foreign", j, licensing)
-    state.foreign_other += state.per_jurisdiction(j, licensing)
+    rest_of_world_receives(state, "firms", j, j, licensing)
     # royalties go to the talent abroad behind them (by productivity), taxed where booked
     valid = t.employer >= 0
     contrib = np.where(valid, t.productivity * t.weight, 0.0)
@@ -83,19 +82,14 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     corp = st.corporate_tax[t.location]
     t.liquid += received * (1 - corp) / np.maximum(t.weight, 1e-12)
     ledger.transfer("firms", j[emp], "talent", t.location, received * (1 - corp))
-    ledger.transfer("firms", j[emp], "government", t.location, received * corp)
-    royalty_tax = state.per_jurisdiction(t.location, received * corp)
-    g.cash += royalty_tax
-    month.flows["gov_revenue"] += royalty_tax
+    government_receives(state, month, "firms", j[emp], t.location, received * corp)
     booked = (f.sales * bits)[:, None] * shares
     month.flows["ip_value"] += booked.sum(axis=0)
 
     profit = surplus - royalty.sum(axis=1) - licensing
     corp_tax = st.corporate_tax[j] * np.maximum(profit, 0.0) * f.alive
     f.cash -= corp_tax
-    ledger.transfer("firms", j, "government", j, corp_tax)
-    g.cash += state.per_jurisdiction(j, corp_tax)
-    month.flows["gov_revenue"] += state.per_jurisdiction(j, corp_tax)
+    government_receives(state, month, "firms", j, j, corp_tax)
     f.profit[:] = (profit - corp_tax) * f.alive
     month.flows["profits_positive"] += state.per_jurisdiction(j, np.maximum(f.profit, 0.0))
 
@@ -116,6 +110,4 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     a.cash += per_alloc
     ledger.pooled("firms", state.per_jurisdiction(j, to_alloc), "allocators", state.per_jurisdiction(a.jurisdiction, per_alloc))
     # dividends of firms nobody holds go to their jurisdiction's households
-    orphan = state.per_jurisdiction(j, np.where(owned, 0.0, dividend))
-    ledger.transfer_by_jurisdiction("firms", "households", orphan)
-    month.orphan_dividends = orphan
+    households_receive_capital_income(state, "firms", state.per_jurisdiction(j, np.where(owned, 0.0, dividend)))

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.accounts import government_receives, rest_of_world_receives
 from model.domain import AI_LABS, SECTORS
 from model.parameters import Parameters
 from model.production import capacity as firm_capacity
@@ -146,9 +147,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     ai_spend = f.ai_services * month.ai_cost[j]
     f.cash -= robot_spend + robot_tax + ai_spend
     month.firm_machine_cost = robot_spend + robot_tax + ai_spend
-    ledger.transfer("firms", j, "government", j, robot_tax)
-    g.cash += state.per_jurisdiction(j, robot_tax)
-    month.flows["gov_revenue"] += state.per_jurisdiction(j, robot_tax)
+    government_receives(state, month, "firms", j, j, robot_tax)
     vendors = f.alive & (f.sector == AI_LABS)
     capacity_ip = np.bincount(np.maximum(t.employer, 0), weights=t.productivity * t.weight * (t.employer >= 0),
                               minlength=len(f)) * vendors
@@ -161,6 +160,5 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         f.sales += vendor_revenue
     else:
         vendor_revenue = np.zeros(len(f))
-        ledger.transfer("firms", j, "foreign", j, spend)
-        state.foreign_other += state.per_jurisdiction(j, spend)
+        rest_of_world_receives(state, "firms", j, j, spend)
     month.vendor_revenue = vendor_revenue

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.accounts import government_receives
 from model.domain import BITS
 from model.parameters import Parameters
 from model.phases.labour_market import assign_to_vacancies
@@ -70,11 +71,11 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     net = w.by_jurisdiction(net_wage * w.weight)
     taxes = wages - net
     benefits = w.by_jurisdiction(benefit * w.weight)
+    jurisdictions = np.arange(state.n_j)
     ledger.transfer_by_jurisdiction("firms", "households", net)
-    ledger.transfer_by_jurisdiction("firms", "government", taxes)
+    government_receives(state, month, "firms", jurisdictions, jurisdictions, taxes)
     ledger.transfer_by_jurisdiction("government", "households", benefits)
-    g.cash += taxes - benefits
-    month.flows["gov_revenue"] += taxes
+    g.cash -= benefits
     month.flows["gov_spending"] += benefits
     month.flows["benefits"] += benefits
     month.flows["wages"] += wages
@@ -88,10 +89,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     month.firm_talent_cost = np.bincount(np.maximum(t.employer, 0), weights=t.pay * t.weight, minlength=len(f))
     f.cash -= month.firm_talent_cost
     ledger.transfer("firms", employer_j, "talent", t.location, t.pay * (1 - ttax) * t.weight)
-    ledger.transfer("firms", employer_j, "government", t.location, t.pay * ttax * t.weight)
-    t_tax = state.per_jurisdiction(t.location, t.pay * ttax * t.weight)
-    g.cash += t_tax
-    month.flows["gov_revenue"] += t_tax
+    government_receives(state, month, "firms", employer_j, t.location, t.pay * ttax * t.weight)
     month.flows["talent_pay"] += state.per_jurisdiction(t.location, t.pay * t.weight)
     t.liquid += t.pay * (1 - ttax)
     month.talent_net_pay = t.pay * (1 - ttax)

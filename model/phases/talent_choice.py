@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from model.accounts import government_receives, rest_of_world_receives
 from model.door import anticipated_cost_rise, crypto_escape_now, exit_bill, exit_cost_share, lockin_now
 from model.parameters import Parameters
 from model.state import Month, State
@@ -141,13 +142,10 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
                 t.liquid[movers], t.illiquid[movers], g.capital_controls[origin], escape[origin], tb.moving_cost,
                 c.max_exit_tax, c.max_trapped)
             wt = t.weight[movers]
-            ledger.transfer("talent", origin, "government", origin, exit_tax * wt)
+            government_receives(state, month, "talent", origin, origin, exit_tax * wt)
             ledger.transfer("talent", origin, "blocked", origin, trapped * wt)
-            ledger.transfer("talent", origin, "foreign", dest, moving * wt)
+            rest_of_world_receives(state, "talent", origin, dest, moving * wt)
             ledger.transfer("talent", origin, "talent", dest, carried * wt)
-            g.cash += state.per_jurisdiction(origin, exit_tax * wt)
-            month.flows["gov_revenue"] += state.per_jurisdiction(origin, exit_tax * wt)
-            state.foreign_other += state.per_jurisdiction(dest, moving * wt)
             # trapped wealth stays where it was blocked (merged into any earlier blocked balance there)
             prev = t.trapped[movers] > 0
             same = t.trapped_in[movers] == origin
