@@ -18,7 +18,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from model.parameters import Jurisdiction, LeverPath, Parameters
+from model.parameters import Jurisdiction, LeverPath, Parameters, field_bounds, is_block
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 SCENARIO_KEYS = ("name", "description", "replace_jurisdictions", "parameters")
@@ -159,7 +159,7 @@ def _merge_into(target: dict, overrides: dict, model: type[BaseModel], path: tup
         elif _lever_range(info) and isinstance(value, list):
             prior = current.get("initial") if isinstance(current, dict) else None
             target[key] = {"initial": prior, "changes": value}
-        elif is_model(annotation) and isinstance(value, dict) and isinstance(current, dict):
+        elif is_block(annotation) and isinstance(value, dict) and isinstance(current, dict):
             _merge_into(current, value, annotation, here)
         elif get_origin(annotation) is dict and isinstance(value, dict) and isinstance(current, dict):
             item_model = get_args(annotation)[1]
@@ -232,7 +232,7 @@ def describe(error: dict[str, Any]) -> str:
     info, owner, node = _locate(loc)
     key = dotted(loc)
     if kind in RANGE_ERRORS and info is not None:
-        return f"{key}: value {show(value)} is out of range; allowed {_range_text(*_bounds(info))}"
+        return f"{key}: value {show(value)} is out of range; allowed {_range_text(*field_bounds(info))}"
     if kind == "extra_forbidden" and owner is not None:
         return f"{key}: unknown parameter; {_allowed_keys(loc[:-1], owner.model_fields)}"
     if kind == "missing":
@@ -246,12 +246,12 @@ def describe(error: dict[str, Any]) -> str:
         if not loc:
             return message
         field = message.split(":", 1)[0]
-        if isinstance(value, dict) and is_model(node) and field in node.model_fields:
+        if isinstance(value, dict) and is_block(node) and field in node.model_fields:
             return f"{key}.{message}"     # a check across fields names the field it blames
         if message.startswith("expected "):
             return f"{key}: value {show(value)} is invalid; allowed {message.removeprefix('expected ')}"
         return f"{key}: value {show(value)} is invalid; {message}"
-    if is_model(node) and node is not LeverPath:
+    if is_block(node) and node is not LeverPath:
         return f"{key}: value {show(value)} has the wrong type; allowed a table of {node.__name__} parameters"
     if loc and isinstance(loc[-1], int) and node in (int, float, str):
         return f"{key}: value {show(value)} has the wrong type; allowed {SIMPLE_TYPES[node]}"
@@ -271,7 +271,7 @@ def allowed(info: FieldInfo) -> str:
         return "true or false"
     if annotation in (int, float):
         kind = "an integer" if annotation is int else "a number"
-        lo, hi = _bounds(info)
+        lo, hi = field_bounds(info)
         return f"{kind} from {_range_text(lo, hi)}" if (lo, hi) != (None, None) else kind
     if annotation is str:
         is_month = extra.get("unit") == "month" or "YYYY-MM" in (info.description or "")
@@ -314,7 +314,7 @@ def _locate(loc: tuple) -> tuple[FieldInfo | None, type[BaseModel] | None, Any]:
     info: FieldInfo | None = None
     owner: type[BaseModel] | None = None
     for part in loc:
-        if is_model(node):
+        if is_block(node):
             owner = node
             info = node.model_fields.get(part)
             if info is None:
@@ -329,7 +329,7 @@ def _locate(loc: tuple) -> tuple[FieldInfo | None, type[BaseModel] | None, Any]:
 
 def _lever_out_of_range(node: Any, raw: Any) -> tuple[str, float, float, float] | None:
     """The first lever value in ``raw`` (input for a model of type ``node``) outside its range."""
-    if not is_model(node) or not isinstance(raw, dict):
+    if not is_block(node) or not isinstance(raw, dict):
         return None
     for name, info in node.model_fields.items():
         lever = _lever_range(info)
@@ -354,25 +354,12 @@ def _lever_range(info: FieldInfo) -> tuple[float, float] | None:
     return None
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", getattr(meta, "gt", lo))
-        hi = getattr(meta, "le", getattr(meta, "lt", hi))
-    return lo, hi
-
-
 def _range_text(lo: float | None, hi: float | None) -> str:
     if lo is None:
         return f"at most {hi!r}"
     if hi is None:
         return f"at least {lo!r}"
     return f"{lo!r} to {hi!r}"
-
-
-def is_model(annotation: Any) -> bool:
-    """Whether a type annotation is a pydantic model class."""
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _is_number(value: Any) -> bool:

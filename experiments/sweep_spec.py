@@ -43,8 +43,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from experiments.scenarios import ParameterError, is_model, merge, nest, scenario_data, validate
-from model.parameters import check_month
+from experiments.scenarios import ParameterError, merge, nest, scenario_data, validate
+from model.parameters import check_month, is_block
 
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
 DESIGNS = ("grid", "lhs", "sobol", "morris")
@@ -181,7 +181,7 @@ def _allowed(loc: tuple) -> list[str]:
         if field is None:
             break
         annotation = field.annotation
-        if is_model(annotation):
+        if is_block(annotation):
             model = annotation
         elif part == "factors":
             model = Factor

@@ -14,16 +14,12 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from model.parameters import LeverPath, Parameters
+from model.parameters import LeverPath, Parameters, field_bounds, is_block
 
 COLUMNS = ("key", "default", "unit", "range", "source", "description")
 
 
 # --------------------------------------------------------------------------- walking the tree
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _extra(info: FieldInfo) -> dict:
@@ -41,9 +37,9 @@ def leaves(node: BaseModel, prefix: str = "") -> Iterator[tuple[str, FieldInfo, 
         value = getattr(node, name)
         key = f"{prefix}{name}"
         annotation = info.annotation
-        if _is_model(annotation) and annotation is not LeverPath:
+        if is_block(annotation) and annotation is not LeverPath:
             yield from leaves(value, f"{key}.")
-        elif get_origin(annotation) is dict and _is_model(get_args(annotation)[1]):
+        elif get_origin(annotation) is dict and is_block(get_args(annotation)[1]):
             for item_key, item in value.items():
                 yield from leaves(item, f"{key}.{item_key}.")
         else:
@@ -69,14 +65,6 @@ def fmt(value: Any) -> str:
     return str(value)
 
 
-def _bounds(info: FieldInfo) -> tuple[Any, Any]:
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", getattr(meta, "gt", lo))
-        hi = getattr(meta, "le", getattr(meta, "lt", hi))
-    return lo, hi
-
-
 def _default(info: FieldInfo, value: Any) -> str:
     if isinstance(value, LeverPath):
         text = fmt(value.initial)
@@ -92,7 +80,7 @@ def _range(info: FieldInfo, value: Any) -> str:
     if "lever_range" in extra:
         lo, hi = extra["lever_range"]
         return f"[{fmt(lo)}, {fmt(hi)}]"
-    lo, hi = _bounds(info)
+    lo, hi = field_bounds(info)
     if lo is not None and hi is not None:
         return f"[{fmt(lo)}, {fmt(hi)}]"
     if lo is not None:

@@ -13,6 +13,7 @@ import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from model.domain import ALLOCATOR_KINDS, SECTORS
 
@@ -40,6 +41,20 @@ def check_month(value: str) -> str:
     if not isinstance(value, str) or not MONTH_PATTERN.match(value):
         raise ValueError(f"expected a month as 'YYYY-MM', got {value!r}")
     return value
+
+
+def is_block(annotation: Any) -> bool:
+    """Whether a type annotation is a pydantic model class (a block of the tree, or a lever path)."""
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def field_bounds(info: FieldInfo) -> tuple[Any, Any]:
+    """A field's (lower, upper) bounds from its constraints; None where it has none."""
+    lo = hi = None
+    for meta in info.metadata:
+        lo = getattr(meta, "ge", getattr(meta, "gt", lo))
+        hi = getattr(meta, "le", getattr(meta, "lt", hi))
+    return lo, hi
 
 
 class Strict(BaseModel):

@@ -68,7 +68,6 @@ def test_invariants_with_extreme_levers():
 
 @pytest.mark.parametrize("names", [["North", "South"], ["Home", "Haven", "Other"]])
 def test_invariants_with_custom_jurisdictions(names):
-    from experiments.scenarios import merge, validate
     from model.economy import WhooshModel
     from model.parameters import Parameters
 
@@ -87,17 +86,18 @@ def test_invariants_with_custom_jurisdictions(names):
         assert_invariants(model, counts)
     assert model.n_j == len(names)
     assert f"unemployment_{names[-1]}" in model.metrics_frame().columns
-    del merge, validate
 
 
 def test_haven_intake_never_exceeds_capacity():
     model = build("big-whoosh", ["jurisdictions.Singapore.haven_capacity=5000.0", "talent.reconsider_rate=0.3"], seed=2)
-    t, st = model.talent, model.structure
+    t, singapore = model.talent, model.structure.names.index("Singapore")
+    arrived = 0.0
     for _ in range(60):
         model.step()
         foreign = np.bincount(t.location, weights=t.weight * (t.location != t.home), minlength=model.n_j)
-        initial_foreign = 0.0  # everyone starts at home
-        assert foreign[st.names.index("Singapore")] <= 5000.0 + initial_foreign + 1e-6
+        assert foreign[singapore] <= 5000.0 * (1 + 1e-12)
+        arrived = max(arrived, foreign[singapore])
+    assert arrived > 0.5 * 5000.0, "the capacity never came close to binding: the test checks nothing"
 
 
 def test_invariants_at_100k_workers():
