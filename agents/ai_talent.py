@@ -9,9 +9,9 @@ from model.populations import TalentPopulation
 class AITalent(ArrayAgent):
     """One AI researcher or engineer (or several alike).
 
-    Each month a share reconsiders where to live (model/talent_choice.py); they may keep
-    working remotely for their employer, and the IP rent they produce is booked where they live
-    (model/ip.py).
+    Each month a share reconsiders where to live (model/phases/talent_choice.py; the exit costs in
+    model/door.py); they are paid in model/phases/incomes.py and may keep working remotely for their
+    employer, and the IP rent they produce is booked where they live (model/phases/firm_accounts.py).
     """
 
     home = column("home", "home jurisdiction")

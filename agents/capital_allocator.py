@@ -8,7 +8,11 @@ from model.populations import AllocatorPopulation
 
 
 class CapitalAllocator(ArrayAgent):
-    """An allocator of one kind in one jurisdiction (model/finance.py, model/capital_flight.py)."""
+    """An allocator of one kind in one jurisdiction.
+
+    Behaviour: model/phases/capital_allocation.py (fees, distributions, new money, tournament reviews,
+    investment), model/phases/entry_exit.py (funding entrants), model/phases/capital_flight.py.
+    """
 
     jurisdiction = column("jurisdiction")
     kind = column("kind", "0 index, 1 venture, 2 tournament, 3 sovereign")

@@ -10,7 +10,9 @@ from model.populations import FirmPopulation
 class Firm(ArrayAgent):
     """A firm: automates tasks, posts vacancies, lays off, produces, prices, borrows and raises equity.
 
-    Behaviour: model/automation.py, model/labour_market.py, model/goods_market.py, model/finance.py.
+    Behaviour: model/phases/automation.py, model/phases/labour_market.py, model/phases/goods_market.py,
+    model/phases/firm_accounts.py, model/phases/entry_exit.py, model/phases/prices.py; its technology
+    (tasks, capacity, unit cost) is in model/production.py.
     """
 
     jurisdiction = column("jurisdiction")

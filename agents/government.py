@@ -9,8 +9,9 @@ from model.populations import GovernmentPopulation
 class Government(ArrayAgent):
     """Government and central bank of one jurisdiction (row = jurisdiction index).
 
-    Sets the policy rate (model/central_bank.py), collects taxes, pays benefits, runs its
-    budget and optionally responds to talent outflow and populism (model/government_policy.py).
+    Holds the levers in force (model/phases/policy.py), sets the policy rate
+    (model/phases/central_bank.py), collects taxes, pays benefits, runs its budget and optionally
+    responds to talent outflow and populism (model/phases/government.py).
     """
 
     policy_rate = column("policy_rate", "annual")

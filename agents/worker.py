@@ -10,8 +10,8 @@ class Worker(ArrayAgent):
     """A worker (or many identical ones: see ``weight``).
 
     Searches for work in its jurisdiction and skill market (and one level down), consumes out of income and
-    savings, draws benefits when unemployed and accumulates grievance (model/labour_market.py,
-    model/goods_market.py, model/politics.py).
+    savings, draws benefits when unemployed and accumulates grievance (model/phases/labour_market.py,
+    model/phases/incomes.py, model/phases/goods_market.py, model/phases/politics.py).
     """
 
     jurisdiction = column("jurisdiction", "index of the jurisdiction")
