@@ -1,8 +1,8 @@
 """The parameter tree: one typed, validated source of truth for every model input.
 
 Every field carries a default, a unit, a valid range and a source (or the reasoning behind
-the number). The same tree validates CLI ``--set`` overrides, scenario and sweep files, feeds
-the dashboard's sliders and generates the parameter table in docs/ODD.md.
+the number). The same tree validates CLI ``--set`` overrides and scenario and sweep files, and
+generates the parameter table in docs/ODD.md.
 
 Money is in thousands of US dollars (k$) at purchasing-power parity; time steps are months.
 """

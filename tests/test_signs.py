@@ -1,4 +1,11 @@
-"""Mechanism signs at the level of whole runs, averaged over seeds (DESIGN §6)."""
+"""Mechanism signs at the level of whole runs, averaged over seeds.
+
+Each test changes one lever or parameter and checks that whole runs move the way the mechanisms of
+docs/ODD.md §7 imply: a robot tax means fewer robots and less unemployment in a robot wave, a higher
+tax in a haven draws less talent there, harsher controls (a higher exit cost) mean less talent
+flight once they bind, announced controls make talent leave earlier, higher unemployment lowers the
+policy rate, and a lower carry tax lets venture steer more capital.
+"""
 
 from __future__ import annotations
 
