@@ -10,13 +10,13 @@ worker/firm rules both ways, from the same initial state read off a real ``Whoos
 
 The rules (one month; identical in both versions):
 
-a. Labour demand per (firm, skill) is the model's ``_labour_demand()`` at the start, held fixed, times
+a. Labour demand per (firm, skill) is the model's ``production.labour_demand(state)`` at the start, held fixed, times
    ``exp(d_j)`` of the firm's jurisdiction, with ``d_j ← ρ·d_j + σ·ε`` (ρ = ``p.goods.demand_persistence``
    = 0.9, σ = ``p.goods.demand_noise``), ``d_j`` starting at 0.
 b. Separations: each worker employed at the start of the month leaves with probability
    ``x + s·(1 − x)`` where ``x = labour_market.layoff_probability(headcount, demand, p.labour.hoarding)`` of
    its (firm, skill) cell and ``s = p.labour.separation_rate`` (the chance of either independent reason,
-   as in ``WhooshModel._labour_market``).
+   as in model/phases/labour_market.py).
 c. Matching per (jurisdiction, skill) market: ``labour_market.matches(U, V)`` with U = weighted workers of that
    skill unemployed at the start of the month (no downgrading) and V = Σ max(demand − headcount, 0) over the
    market's firms. Each of those job seekers is hired with probability M/U into a firm drawn in
