@@ -10,6 +10,7 @@ import pytest
 from model.ledger import Ledger
 from model.levers import LEVERS, LeverSchedules, schedule
 from model.parameters import LeverChange, LeverPath
+from tests.conftest import build
 
 # =========================================================================== ledger
 
@@ -126,18 +127,21 @@ def test_schedule_ignores_changes_past_the_horizon():
     np.testing.assert_array_equal(values, np.full(6, 0.2))
 
 
+def jurisdiction(controls: LeverPath) -> SimpleNamespace:
+    """A jurisdiction whose levers are all 0 but capital controls, which follow ``controls``."""
+    return SimpleNamespace(**{**{name: LeverPath(initial=0.0) for name in LEVERS}, "capital_controls": controls})
+
+
 def schedules() -> LeverSchedules:
-    """Two jurisdictions over 12 months from 2030-01; capital controls rise at step 6 (2030-07):
+    """Two jurisdictions tabulated for 12 months from 2030-01; capital controls rise at step 6 (2030-07):
 
     j0 to 0.8, announced 3 months ahead (known from step 3); j1 to 0.5 as a surprise.
     """
-    def jurisdiction(controls: LeverPath) -> SimpleNamespace:
-        return SimpleNamespace(**{**{name: LeverPath(initial=0.0) for name in LEVERS}, "capital_controls": controls})
     return LeverSchedules([jurisdiction(path(0.0, ("2030-07", 0.8, 3))), jurisdiction(path(0.0, ("2030-07", 0.5, 0)))],
                           "2030-01", 12)
 
 
-def test_current_returns_values_in_force_and_holds_past_horizon():
+def test_current_returns_values_in_force_at_any_step():
     lev = schedules()
     np.testing.assert_array_equal(lev.current("capital_controls", 5), [0.0, 0.0])
     np.testing.assert_array_equal(lev.current("capital_controls", 6), [0.8, 0.5])
@@ -162,3 +166,38 @@ def test_expected_max_limited_to_horizon():
     # step 3, horizon 2: window steps 3..5 ends before the change at 6
     np.testing.assert_array_equal(lev.expected_max("capital_controls", 3, 2), [0.0, 0.0])
     np.testing.assert_array_equal(lev.expected_max("capital_controls", 3, 3), [0.8, 0.0])
+
+
+def test_changes_past_the_first_table_take_effect_and_are_anticipated():
+    # tabulated for 12 months from 2030-01; the change is at 2031-07 (step 18), announced 6 months ahead (step 12)
+    lev = LeverSchedules([jurisdiction(path(0.0, ("2031-07", 0.7, 6)))], "2030-01", 12)
+    np.testing.assert_array_equal(lev.current("capital_controls", 17), [0.0])
+    np.testing.assert_array_equal(lev.current("capital_controls", 18), [0.7])
+    np.testing.assert_array_equal(lev.expected_max("capital_controls", 11, 24), [0.0])
+    np.testing.assert_array_equal(lev.expected_max("capital_controls", 12, 5), [0.0])
+    np.testing.assert_array_equal(lev.expected_max("capital_controls", 12, 6), [0.7])
+
+
+def test_grown_tables_answer_as_a_table_made_long_at_once():
+    rng = np.random.default_rng(1)
+
+    def random_path() -> LeverPath:
+        months = np.sort(rng.integers(0, 600, size=4))
+        return path(float(rng.uniform()), *[(f"{2030 + m // 12}-{m % 12 + 1:02d}", float(rng.uniform()),
+                                              int(rng.integers(0, 121))) for m in months])
+
+    jurisdictions = [jurisdiction(random_path()) for _ in range(3)]
+    grown, long = LeverSchedules(jurisdictions, "2030-01", 12), LeverSchedules(jurisdictions, "2030-01", 1000)
+    for step in range(0, 700, 7):
+        np.testing.assert_array_equal(grown.current("capital_controls", step), long.current("capital_controls", step))
+        for horizon in (1, 24, 120):
+            np.testing.assert_array_equal(grown.expected_max("capital_controls", step, horizon),
+                                          long.expected_max("capital_controls", step, horizon))
+
+
+def test_a_change_dated_after_thirty_years_reaches_the_model():
+    model = build("baseline", ['jurisdictions.US.capital_controls=[{at="2055-06", value=0.7}]'], scale=0.05)
+    for _ in range(366):
+        model.step()
+    controls = model.metrics_frame().set_index("date")["capital_controls_US"]
+    assert (controls["2055-05"], controls["2055-06"]) == (0.0, pytest.approx(0.7))
