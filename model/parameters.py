@@ -564,3 +564,17 @@ class Parameters(Strict):
         if total <= 0:
             raise ValueError("jurisdictions' talent_share must not all be zero")
         return self
+
+    @model_validator(mode="after")
+    def _levers_from_start(self) -> Parameters:
+        """Refuse a lever change dated before the first month simulated."""
+        origin = month_index(self.start)
+        levers = [name for name, field in Jurisdiction.model_fields.items()
+                  if "lever_range" in (field.json_schema_extra or {})]
+        for place, jurisdiction in self.jurisdictions.items():
+            for lever in levers:
+                for i, change in enumerate(getattr(jurisdiction, lever).changes):
+                    if month_index(change.at) < origin:
+                        raise ValueError(f"jurisdictions.{place}.{lever}[{i}].at: value {change.at!r} is before the "
+                                         f"start {self.start}; allowed a month from {self.start}")
+        return self

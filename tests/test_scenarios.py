@@ -182,6 +182,8 @@ def test_lever_initial_can_be_set_after_a_list():
     ("start=2025-13", "start: value '2025-13' is invalid; allowed a month as 'YYYY-MM'"),
     ("jurisdictions.US.skill_mix=[0.5, 0.5, 0.5]", "jurisdictions.US.skill_mix: value [0.5, 0.5, 0.5] is invalid; allowed 3 non-negative shares"),
     ("home=Atlantis", "home 'Atlantis' is not one of the jurisdictions"),
+    ('jurisdictions.US.capital_controls=[{at="2024-12", value=0.5}]',
+     "jurisdictions.US.capital_controls[0].at: value '2024-12' is before the start 2025-01; allowed a month from 2025-01"),
     ("talent.home_bias", "--set 'talent.home_bias': expected key=value"),
 ])
 def test_bad_settings_give_one_line_naming_key_value_and_allowed(setting, message):
@@ -190,6 +192,19 @@ def test_bad_settings_give_one_line_naming_key_value_and_allowed(setting, messag
     text = str(caught.value)
     assert text.startswith(message)
     assert "\n" not in text
+
+
+def test_lever_changes_from_the_start_on_are_allowed_even_past_any_horizon():
+    params = resolve_parameters("baseline", ['jurisdictions.US.capital_controls=[{at="2025-01", value=0.3}, '
+                                             '{at="2525-01", value=0.6}]'])
+    assert params.jurisdictions["US"].capital_controls.values() == [0.0, 0.3, 0.6]
+
+
+def test_moving_the_start_past_a_scenario_change_names_that_change():
+    with pytest.raises(ParameterError) as caught:
+        resolve_parameters("big-whoosh", ['start="2026-07"'])
+    assert str(caught.value) == ("jurisdictions.US.cbdc_surveillance[0].at: value '2026-06' is before the start "
+                                 "2026-07; allowed a month from 2026-07")
 
 
 def test_unknown_scenario_lists_the_available_ones():
