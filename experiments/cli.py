@@ -31,6 +31,8 @@ from experiments.scenarios import ParameterError, list_scenarios, resolve_parame
 
 RUN_FILES = {"metrics.parquet", "run.json"}
 SCORECARD_FILES = {"scorecard.md", "scorecard.json", "scorecard.png"}
+STRESS_FILES = {"stress.json"}
+SHOWN_FAILURES = 5
 LABELS: dict[str, tuple[str, str]] = {
     "peak_unemployment": ("Peak unemployment", "pct1"),
     "peak_unemployment_date": ("Peak unemployment month", "text"),
@@ -137,16 +139,29 @@ def run(
     from model.metrics import headline
 
     started = time.perf_counter()
-    model = WhooshModel(parameters=params, seed=seed, check_each_phase=check_phases)
+    model = None
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console,
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, disable=not err_console.is_terminal,
     )
-    with progress:
-        for _ in progress.track(range(steps), description=f"{scenario} seed {seed}"):
-            model.step()
-    frame = model.metrics_frame()
-    summary = {key: plain(value) for key, value in headline(frame, params).items()}
+    try:
+        model = WhooshModel(parameters=params, seed=seed, check_each_phase=check_phases)
+        with progress:
+            for _ in progress.track(range(steps), description=f"{scenario} seed {seed}"):
+                model.step()
+        frame = model.metrics_frame()
+        summary = {key: plain(value) for key, value in headline(frame, params).items()}
+    except Exception as exc:  # noqa: BLE001 - reported as one line with a reproduction, no traceback
+        from experiments.robustness import run_command
+
+        if model is None:
+            when, month = f"while building the economy of {params.start}", 0
+        else:
+            when, month = f"at {model.date} (month {model.steps})", model.steps
+        command = run_command(scenario, seed, max(month, 1), scale, sets or [], check_phases,
+                              warnings_as_errors=isinstance(exc, RuntimeWarning))
+        raise typer.TyperException(f"the model failed {when}: {type(exc).__name__}: {exc}; "
+                                   f"reproduce with: {command}") from None
     wall_time = time.perf_counter() - started
 
     console.print(headline_table(summary, params.home, title=f"{scenario}, seed {seed}, {steps} months from {params.start}"))
@@ -209,6 +224,61 @@ def validate(
                   f"scorecard.json and scorecard.png", markup=False, highlight=False)
     if failed:
         err_console.print(f"out of band: {', '.join(failed)}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command()
+def stress(
+    runs: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="random valid settings to run")] = 1000,
+    workers: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="local worker processes")] = os.cpu_count() or 1,
+    seed: Annotated[int, typer.Option(parser=integer_from(0), metavar="S", help="seed of the sampler")] = 0,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="write DIR/stress.json: every setting and its result")] = None,
+) -> None:
+    """Run random valid settings (scenario, seed, scale, horizon, overrides) with every check armed.
+
+    A run fails on any exception, numpy warning, unbalanced books or non-finite metric. Exits 1 if any run fails.
+    """
+    from experiments import robustness
+
+    if out is not None:
+        check_out_dir(out, STRESS_FILES, "stress run")
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("failed {task.fields[failed]}"), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console) as bar:
+        task = bar.add_task("stress runs", total=runs, failed=0)
+
+        def on_done(result: robustness.Result) -> None:
+            bar.update(task, advance=1, failed=bar.tasks[task].fields["failed"] + (not result.ok))
+
+        outcome = robustness.stress(runs, workers, seed, on_done=on_done)
+    failures = outcome.failures
+    if failures:
+        table = Table(title="failures by type")
+        for name, justify in (("exception", "left"), ("runs", "right"), ("first message", "left")):
+            table.add_column(name, justify=justify)
+        by_type: dict[str, list] = {}
+        for _, result in failures:
+            by_type.setdefault(result.error, []).append(result)
+        for error, results in sorted(by_type.items(), key=lambda item: (-len(item[1]), item[0])):
+            table.add_row(error, str(len(results)), results[0].cause())
+        wide_console().print(table)
+        console.print(f"first {min(len(failures), SHOWN_FAILURES)} of {len(failures)} failures:", markup=False)
+        for _, result in failures[:SHOWN_FAILURES]:
+            console.print(f"- {result.summary()}\n  {result.reproduction}", soft_wrap=True, markup=False,
+                          highlight=False)
+    totals = Table(title=f"whoosh stress, seed {seed}")
+    totals.add_column("result")
+    totals.add_column("value", justify="right", style="bold")
+    for label, value in (("runs", len(outcome.settings)), ("failed", len(failures)),
+                         ("redraws (invalid draws)", len(outcome.rejected)), ("wall time", f"{outcome.seconds:,.1f} s")):
+        totals.add_row(label, str(value))
+    console.print(totals)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        record = {**outcome.as_dict(), "workers": workers, "git_commit": git_commit()}
+        (out / "stress.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        console.print(f"wrote {out}/stress.json", markup=False, highlight=False)
+    if failures:
         raise typer.Exit(1)
 
 
