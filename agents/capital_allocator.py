@@ -24,9 +24,13 @@ class CapitalAllocator(ArrayAgent):
         return ALLOCATOR_KINDS[self.kind]
 
     @property
-    def invested(self) -> float:
+    def shares(self) -> float:
+        """Shares held, summed over firms (each firm's shares are priced separately)."""
         return float(self.population.stakes[self.row].sum())
 
     @property
-    def offshore(self) -> float:
-        return float(self.population.offshore[self.row].sum())
+    def shares_abroad(self) -> float:
+        """Shares held in other jurisdictions' firms, summed over firms."""
+        pop = self.population
+        abroad = pop.firm_jurisdiction != pop.jurisdiction[self.row]
+        return float(pop.stakes[self.row, abroad].sum())

@@ -22,7 +22,7 @@ from experiments.estimators import mean_interval
 from experiments.results import Results, load
 
 BOOKKEEPING = ("run_id", "point", "replicate", "seed", "status", "error", "wall_s", "finished_at", "batch")
-DEFAULT_EXTRA = ("peak_unemployment", "half_outflow_month")
+DEFAULT_EXTRA = ("peak_unemployment_home", "half_outflow_month")
 SAMPLED = ("lhs", "sobol", "morris")
 SENSITIVITY = ("sobol", "morris")
 QUANTILES = 5
@@ -50,7 +50,7 @@ def metric_columns(results: Results) -> list[str]:
 
 
 def default_metrics(results: Results) -> list[str]:
-    """Summary columns ending in ``_final``, plus ``peak_unemployment`` and ``half_outflow_month``: those that exist."""
+    """Summary columns ending in ``_final``, plus ``peak_unemployment_home`` and ``half_outflow_month``: those that exist."""
     available = metric_columns(results)
     return [c for c in available if c.endswith("_final")] + [c for c in DEFAULT_EXTRA if c in available]
 
@@ -113,7 +113,7 @@ def summarize(results: Results | str | Path, metrics: list[str] | None = None,
 
     Args:
         results: loaded results, or a results folder.
-        metrics: summary metric columns; default: those ending in ``_final`` plus ``peak_unemployment``
+        metrics: summary metric columns; default: those ending in ``_final`` plus ``peak_unemployment_home``
             and ``half_outflow_month``, whichever exist.
         by: factors to group by; default all factors.
 

@@ -34,14 +34,19 @@ SCORECARD_FILES = {"scorecard.md", "scorecard.json", "scorecard.png"}
 STRESS_FILES = {"stress.json"}
 SHOWN_FAILURES = 5
 LABELS: dict[str, tuple[str, str]] = {
-    "peak_unemployment": ("Peak unemployment", "pct1"),
-    "peak_unemployment_date": ("Peak unemployment month", "text"),
-    "final_unemployment": ("Final unemployment", "pct1"),
-    "talent_offshore_share_final": ("{home} AI talent living abroad, end", "pct1"),
+    "peak_unemployment_home": ("Peak unemployment", "pct1"),
+    "peak_unemployment_home_date": ("Peak unemployment month", "text"),
+    "final_unemployment_home": ("Final unemployment", "pct1"),
+    "inflation_mean_home": ("Inflation, yearly, mean", "pct1"),
+    "policy_rate_final_home": ("Policy rate, end", "pct2"),
+    "months_at_floor_home": ("Months with the policy rate at zero", "int"),
+    "talent_offshore_share_final": ("AI talent living abroad, end", "pct1"),
     "half_outflow_date": ("Half the talent outflow gone by", "text"),
     "capital_flight_stock": ("Capital flight stock", "usd_bn"),
-    "policy_rate_final": ("Policy rate, end", "pct2"),
-    "policy_rate_min": ("Policy rate, minimum", "pct2"),
+    "peak_unemployment_world": ("Peak unemployment (labour-force weighted)", "pct1"),
+    "peak_unemployment_world_date": ("Peak unemployment month", "text"),
+    "final_unemployment_world": ("Final unemployment", "pct1"),
+    "inflation_mean_world": ("Inflation, yearly, mean (GDP weighted)", "pct1"),
 }
 
 console = Console()
@@ -150,7 +155,7 @@ def run(
             for _ in progress.track(range(steps), description=f"{scenario} seed {seed}"):
                 model.step()
         frame = model.metrics_frame()
-        summary = {key: plain(value) for key, value in headline(frame, params).items()}
+        summary = {key: plain(value) for key, value in headline(frame, params.home).items()}
     except Exception as exc:  # noqa: BLE001 - reported as one line with a reproduction, no traceback
         from experiments.robustness import run_command
 
@@ -318,13 +323,17 @@ def write_run(out: Path, frame: Any, record: dict[str, Any]) -> None:
 
 
 def headline_table(summary: dict[str, Any], home: str, title: str) -> Table:
-    """The headline results as a two-column table."""
+    """The headline results as a two-column table: the home jurisdiction first, then the world."""
+    from model.metrics import HOME_HEADLINE, WORLD_HEADLINE
+
     table = Table(title=title)
     table.add_column("result")
     table.add_column("value", justify="right", style="bold")
-    for key, value in summary.items():
-        label, style = LABELS.get(key, (key, "text"))
-        table.add_row(label.format(home=home), format_value(value, style))
+    for heading, keys in ((f"{home} (home jurisdiction)", HOME_HEADLINE), ("World (all jurisdictions)", WORLD_HEADLINE)):
+        table.add_row(Text(heading, style="bold underline"), "")
+        for key in keys:
+            label, style = LABELS.get(key, (key, "text"))
+            table.add_row(f"  {label}", format_value(summary.get(key), style))
     return table
 
 
@@ -336,6 +345,8 @@ def format_value(value: Any, style: str) -> str:
         return f"{value:.1%}"
     if style == "pct2":
         return f"{value:.2%}"
+    if style == "int":
+        return f"{value:,.0f}"
     if style == "usd_bn":
         return f"${value * 1e3 / 1e9:,.1f}bn"
     if isinstance(value, float):

@@ -43,6 +43,7 @@ EDGE_SHARE = 0.1                      # chance a number is its lower bound, and 
 FAR_SHARE = 0.1                       # chance a month is drawn from all of 0000-01 … 9999-12
 CUSTOM_SHARE = 0.2                    # settings on a custom jurisdiction layout
 WEIGHT_MAX = 5.0                      # upper end of unbounded non-negative weights
+RATIO_MIN, RATIO_MAX = 0.01, 10.0     # range of positive ratios (e.g. labour.natural_by_skill)
 LAST_MONTH = month_index("9999-12")
 MAX_REJECTED = 1000                   # invalid draws tolerated before the sampler gives up
 SOURCE_DIRS = ("model", "agents", "experiments", "tests")
@@ -377,6 +378,8 @@ def draw_leaf(rng: np.random.Generator, key: str, info: FieldInfo, current: Any,
         return draw_shares(rng, len(current))
     if get_origin(annotation) is list and unit == "weights":
         return [draw_number(rng, 0.0, WEIGHT_MAX) for _ in current]
+    if get_origin(annotation) is list and unit == "ratios":
+        return [draw_number(rng, RATIO_MIN, RATIO_MAX) for _ in current]
     raise TypeError(f"{key}: the sampler cannot draw a {annotation} with unit {unit!r}")
 
 

@@ -84,7 +84,7 @@ def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[
             for _ in range(spec.steps):
                 model.step()
             frame = model.metrics_frame()
-        record.update(summarize_run(frame, spec.metrics.summary))
+        record.update(summarize_run(frame, spec.metrics.summary, params.home))
         record.update(status="ok", error="")
         if spec.metrics.series:
             kept = frame[["step", "date", *spec.metrics.series]]
@@ -98,13 +98,14 @@ def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[
     return {"record": record, "series": series}
 
 
-def summarize_run(frame: pd.DataFrame, metrics: Iterable[str]) -> dict[str, Any]:
+def summarize_run(frame: pd.DataFrame, metrics: Iterable[str], home: str) -> dict[str, Any]:
     """Summary metrics of one run: the headline results plus final, mean and peak of each chosen metric."""
     from model.metrics import headline
 
-    summary = {k: v for k, v in headline(frame).items() if not k.endswith("_date")}
+    results = headline(frame, home)
+    summary = {k: v for k, v in results.items() if not k.endswith("_date")}
     months = pd.PeriodIndex(frame["date"], freq="M")
-    half = headline(frame)["half_outflow_date"]
+    half = results["half_outflow_date"]
     summary["half_outflow_month"] = float((pd.Period(half, freq="M") - months[0]).n) if half else float("nan")
     for metric in metrics:
         values = frame[metric].to_numpy(dtype=float)

@@ -49,12 +49,20 @@ def rest_of_world_receives(state: State, payer: str, payer_j, receiver_j, amount
     return received
 
 
+def capital_income_shares(state: State) -> np.ndarray:
+    """(W,) each worker's share (per person) of capital income paid to its jurisdiction's households: in
+    proportion to savings, or equal per person in a jurisdiction where nobody has any."""
+    w = state.workers
+    savings = np.maximum(w.savings, 0)
+    held = w.by_jurisdiction(savings * w.weight)[w.jurisdiction]
+    people = w.by_jurisdiction(w.weight)[w.jurisdiction]
+    return np.where(held > 0, savings / np.maximum(held, 1e-300), 1.0 / people)
+
+
 def households_receive_capital_income(state: State, payer: str, amounts: np.ndarray) -> None:
-    """``amounts[j]`` paid to the households of j in proportion to their savings; it is also their capital
-    income next month (``state.capital_income_accrued``)."""
+    """``amounts[j]`` paid to the households of j in proportion to their savings (per person where nobody has
+    savings); it is also their capital income next month (``state.capital_income_accrued``)."""
     w = state.workers
     state.ledger.transfer_by_jurisdiction(payer, "households", amounts)
-    held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
-    share = np.divide(np.maximum(w.savings, 0), held[w.jurisdiction], out=np.zeros(len(w)), where=held[w.jurisdiction] > 0)
-    w.savings += amounts[w.jurisdiction] * share
+    w.savings += amounts[w.jurisdiction] * capital_income_shares(state)
     state.capital_income_accrued += amounts

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.domain import ALLOCATOR_KINDS, SECTORS, SKILLS
+from model.phases.capital_allocation import share_prices
 from model.state import Month, State
 
 GINI_SAMPLE = 20_000
@@ -43,7 +44,9 @@ def metric_names(jurisdictions: list[str]) -> list[str]:
         *[f"employment_to_population_{j}" for j in js], "vacancies", "vacancy_rate",
         "job_finding_rate", "separation_rate", "wage_mean", *[f"wage_{s}" for s in SKILLS],
         "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
-        "consumption", "labour_share", "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation",
+        "real_gdp", *[f"real_gdp_{j}" for j in js], "consumption", "labour_share", *[f"labour_share_{j}" for j in js],
+        "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation", *[f"inflation_{j}" for j in js],
+        "price_level", *[f"price_level_{j}" for j in js],
         "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
         *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
         *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
@@ -128,10 +131,22 @@ class Metrics:
             v[f"gov_debt_{name}"] = float(g.debt[j])
         v["gdp"] = float(gdp.sum())
         v["consumption"] = float(month.flows["consumption"].sum())
-        income = month.flows["wages"].sum() + month.flows["talent_pay"].sum()
-        v["labour_share"] = float(np.clip(income / max(gdp.sum(), 1e-12), 0.0, 1.0))
-        v["policy_rate"] = float(g.policy_rate[home])
-        v["inflation"] = float(g.inflation[home])
+        # national accounts: real output at the markets' start prices; compensation (wages and AI talent's
+        # pay, where it is earned) over value added; world rates weighted by GDP
+        market = f.jurisdiction * len(SECTORS) + f.sector
+        real_gdp = np.bincount(f.jurisdiction, weights=f.output * state.base_price[market] * f.alive, minlength=J)
+        compensation = month.flows["wages"] + np.bincount(f.jurisdiction, weights=month.firm_talent_cost, minlength=J)
+        share = gdp / max(gdp.sum(), 1e-12)
+        for j, name in enumerate(self.names_j):
+            v[f"real_gdp_{name}"] = float(real_gdp[j])
+            v[f"labour_share_{name}"] = float(np.clip(compensation[j] / max(gdp[j], 1e-12), 0.0, 1.0))
+            v[f"inflation_{name}"] = float(month.inflation[j])
+            v[f"price_level_{name}"] = float(g.price_index[j])
+        v["real_gdp"] = float(real_gdp.sum())
+        v["labour_share"] = float(np.clip(compensation.sum() / max(gdp.sum(), 1e-12), 0.0, 1.0))
+        v["policy_rate"] = float(share @ g.policy_rate)
+        v["inflation"] = float(share @ month.inflation)
+        v["price_level"] = float(share @ g.price_index)
         lf_j = st.labour_force
         v["populism"] = float((g.populism * lf_j).sum() / lf_j.sum())
         v["violence_risk"] = float((g.violence_risk * lf_j).sum() / lf_j.sum())
@@ -153,7 +168,7 @@ class Metrics:
 
         v["gov_revenue"] = float(g.revenue.sum())
         v["gov_debt"] = float(g.debt.sum())
-        steered = np.bincount(a.kind, weights=a.cash + a.invested, minlength=len(ALLOCATOR_KINDS))
+        steered = np.bincount(a.kind, weights=a.cash + a.holdings(share_prices(state)), minlength=len(ALLOCATOR_KINDS))
         for k, kind in enumerate(ALLOCATOR_KINDS):
             v[f"capital_{kind}"] = float(steered[k])
             v[f"capital_share_{kind}"] = float(steered[k] / max(steered.sum(), 1e-12))
@@ -179,16 +194,31 @@ def half_outflow_date(frame: pd.DataFrame) -> str | None:
     return str(frame["date"].iloc[idx])
 
 
-def headline(frame: pd.DataFrame, params=None) -> dict[str, float | str | None]:
-    """Headline results of one run's metrics frame."""
-    peak = int(frame["unemployment"].to_numpy().argmax())
-    return {
-        "peak_unemployment": float(frame["unemployment"].iloc[peak]),
-        "peak_unemployment_date": str(frame["date"].iloc[peak]),
-        "final_unemployment": float(frame["unemployment"].iloc[-1]),
-        "talent_offshore_share_final": float(frame["talent_offshore_share"].iloc[-1]),
-        "half_outflow_date": half_outflow_date(frame),
-        "capital_flight_stock": float(frame["capital_flight_stock"].iloc[-1]),
-        "policy_rate_final": float(frame["policy_rate"].iloc[-1]),
-        "policy_rate_min": float(frame["policy_rate"].min()),
-    }
+HOME_HEADLINE = ("peak_unemployment_home", "peak_unemployment_home_date", "final_unemployment_home",
+                 "inflation_mean_home", "policy_rate_final_home", "months_at_floor_home", "talent_offshore_share_final",
+                 "half_outflow_date", "capital_flight_stock")
+WORLD_HEADLINE = ("peak_unemployment_world", "peak_unemployment_world_date", "final_unemployment_world",
+                  "inflation_mean_world")
+
+
+def headline(frame: pd.DataFrame, home: str) -> dict[str, float | str | None]:
+    """Headline results of one run: the home jurisdiction's (``HOME_HEADLINE``), then the world's (``WORLD_HEADLINE``).
+
+    World unemployment is weighted by labour force, world inflation by GDP.
+    """
+    out: dict[str, float | str | None] = {}
+    for scope, suffix in (("home", f"_{home}"), ("world", "")):
+        u = frame[f"unemployment{suffix}"].to_numpy()
+        peak = int(u.argmax())
+        out[f"peak_unemployment_{scope}"] = float(u[peak])
+        out[f"peak_unemployment_{scope}_date"] = str(frame["date"].iloc[peak])
+        out[f"final_unemployment_{scope}"] = float(u[-1])
+        out[f"inflation_mean_{scope}"] = float(frame[f"inflation{suffix}"].mean())
+        if scope == "home":
+            rate = frame[f"policy_rate{suffix}"].to_numpy()
+            out["policy_rate_final_home"] = float(rate[-1])
+            out["months_at_floor_home"] = float((rate <= 1e-9).sum())
+            out["talent_offshore_share_final"] = float(frame["talent_offshore_share"].iloc[-1])
+            out["half_outflow_date"] = half_outflow_date(frame)
+            out["capital_flight_stock"] = float(frame["capital_flight_stock"].iloc[-1])
+    return {key: out[key] for key in (*HOME_HEADLINE, *WORLD_HEADLINE)}

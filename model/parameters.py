@@ -322,6 +322,8 @@ class Population(Strict):
     scale: float = param(1.0, 0.01, 1000.0, "multiplier", "model design", "agent-count multiplier; results must not depend on it beyond noise")
     workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by sqrt of labour force)")
     talent: int = param(2_000, 50, 10_000_000, "agents at scale 1", "model design", "AI-talent agents at scale 1")
+    allocation_exponent: float = param(0.25, 0.0, 1.0, "exponent", "model design",
+                                       "worker agents per jurisdiction ∝ labour force ^ this (0 = as many everywhere, 1 = in proportion): small jurisdictions need enough agents for smooth markets")
     workers_per_firm: float = param(25.0, 5.0, 1000.0, "worker agents per firm", "model design", "worker agents per alive firm at start")
     spare_firm_slots: float = param(0.25, 0.0, 2.0, "share", "model design", "extra firm slots kept for entry")
     allocators_per_kind: int = param(2, 1, 50, "per jurisdiction and kind", "model design", "capital allocators of each present kind per jurisdiction")
@@ -360,18 +362,42 @@ class Technology(Strict):
 class Labour(Strict):
     """Labour market: matching, separations, wage setting."""
 
+    @field_validator("natural_by_skill")
+    @classmethod
+    def _three_positive(cls, v: list[float]) -> list[float]:
+        if len(v) != 3 or min(v) <= 0 or max(v) > 10:
+            raise ValueError(f"expected 3 ratios in (0, 10], got {v}")
+        return v
+
     matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
     matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
-    wage_up: float = param(0.006, 0.0, 0.5, "per month per unit of log gap", "assumption", "monthly wage rise per unit of log tightness above normal")
-    wage_down: float = param(0.004, 0.0, 0.5, "per month per unit of log gap",
-                             "calibrated: wage curve elasticity ≈ -0.1 (Blanchflower & Oswald 1994) within about a year; below wage_up (Bewley 1999)",
-                             "monthly wage cut per unit of log tightness below normal; small = sticky")
+    wage_up: float = param(0.07, 0.0, 2.0, "per month per unit of unemployment gap",
+                           "Galí 2011 (wage Phillips curve: ≈0.5-1 pp of yearly wage inflation per pp of unemployment gap)",
+                           "monthly wage rise per unit of unemployment below its natural rate")
+    wage_down: float = param(0.05, 0.0, 2.0, "per month per unit of unemployment gap",
+                             "Galí 2011; Bewley 1999 (wages fall more slowly than they rise)",
+                             "monthly wage cut per unit of unemployment above its natural rate; small = sticky")
+    natural_by_skill: list[float] = Field(
+        default_factory=lambda: [1.35, 0.9, 0.55],
+        description="natural unemployment of low, medium and high skill relative to the jurisdiction's natural rate "
+                    "(rescaled so the labour-force-weighted mean is that rate)",
+        json_schema_extra={"unit": "ratios", "source": "BLS CPS 2015-2019, unemployment by educational attainment"})
+    max_wage_cut: float = param(0.002, 0.0, 0.05, "share per month",
+                                "Dickens et al. 2007 (JEP); Daly & Hobijn 2014: nominal wage cuts are rare and small",
+                                "most a market's nominal wage can fall in a month (downward nominal wage rigidity)")
     downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
                                     "how hard the unemployed also look for jobs one skill level below their own")
+    displaced_search: float = param(0.3, 0.0, 1.0, "search effectiveness",
+                                    "Farber 2017; Davis & von Wachter 2011 (displaced workers are re-employed more slowly)",
+                                    "job-finding effectiveness of workers displaced by automation, relative to other job seekers")
+    on_the_job_search: float = param(0.3, 0.0, 1.0, "search intensity",
+                                     "Faberman, Mueller, Şahin & Topa 2022 (Econometrica): the employed search less than the unemployed",
+                                     "how hard workers in a job below their skill search for one at their own skill, relative to the unemployed")
     hoarding: float = param(0.05, 0.0, 0.5, "share of demand", "Oi 1962; Biddle 2014 (labour hoarding)",
                             "staff a firm keeps above its needs before it lays anyone off")
-    inflation_indexation: float = param(0.5, 0.0, 1.0, "weight", "Blanchard & Gali 2007 (anchored expectations)",
+    inflation_indexation: float = param(0.25, 0.0, 1.0, "weight",
+                                        "Blanchard, Cerutti & Summers 2015 (lagged inflation's weight ≈0.2-0.3 since the 1990s: anchored expectations)",
                                         "weight of past inflation (vs the central bank's target) in the inflation wages build in")
     skill_substitution: float = param(1.0, 0.0, 5.0, "elasticity", "Katz & Murphy 1992 (≈1.4 between skill groups)",
                                       "how firms shift task shares between skills as relative wages move")
@@ -387,11 +413,16 @@ class Goods(Strict):
     sector_elasticity: float = param(0.5, 0.0, 3.0, "elasticity", "Herrendorf, Rogerson & Valentinyi 2013 (< 1)",
                                      "substitution between sectors: below 1, spending shifts toward sectors whose prices fall least")
     price_elasticity: float = param(2.0, 0.1, 10.0, "elasticity", "Broda & Weinstein 2006", "elasticity of a firm's market share to its relative price")
-    markup: float = param(0.15, 0.0, 2.0, "share over unit cost", "De Loecker et al. 2020", "target markup")
+    markup: float = param(0.6, 0.0, 2.0, "share over unit cost",
+                          "De Loecker, Eeckhout & Unger 2020 (sales-weighted markup over variable cost 1.61 in 2016)",
+                          "target markup over labour, talent and machine costs; it pays for capital and profits")
     demand_pricing: float = param(0.5, 0.0, 3.0, "elasticity", "Assenza et al. 2015 (CATS price rule); assumption",
                                   "how much firms raise prices over cost when demand exceeds what they can make")
     price_adjustment: float = param(0.1, 0.0, 1.0, "share per month", "Nakamura & Steinsson 2008", "share of the gap to target price closed each month")
     expectation_speed: float = param(0.3, 0.0, 1.0, "share per month", "assumption", "speed firms update expected sales")
+    rest_of_world_spending: float = param(0.1, 0.0, 1.0, "share per month",
+                                          "Godley & Lavoie 2007, ch. 6 (the rest of the world's imports are exports)",
+                                          "share of what the rest of the world received from a jurisdiction that it spends on that jurisdiction's goods each month")
     demand_noise: float = param(0.02, 0.0, 0.3, "std per month",
                                 "calibrated: HP-filtered sd of log US unemployment ≈0.2 (Shimer 2005; see VALIDATION.md)",
                                 "aggregate demand shock per jurisdiction (drives the cycle)")
@@ -419,7 +450,10 @@ class Finance(Strict):
     cash_buffer: float = param(1.0, 0.0, 12.0, "months of costs", "assumption", "cash a firm keeps before paying dividends")
     payout_ratio: float = param(0.5, 0.0, 1.0, "share of excess cash", "assumption", "share of cash above the buffer paid as dividends")
     invest_share: float = param(0.3, 0.0, 1.0, "share of saving", "Fed Z.1", "share of households' monthly saving handed to allocators")
-    distribution_rate: float = param(0.004, 0.0, 0.1, "per month", "assumption (≈5%/yr payout)", "share of its assets an allocator pays out to its investors monthly")
+    income_payout: float = param(0.9, 0.0, 1.0, "share of income",
+                                 "US IRC §852 (funds distribute at least 90% of their income); assumption for other allocators",
+                                 "share of the dividends an allocator receives (after fees) that it passes on to its investors each month")
+    distribution_rate: float = param(0.001, 0.0, 0.1, "per month", "assumption (≈1%/yr return of capital, on top of the income passed on)", "share of its assets an allocator pays out to its investors monthly")
     management_fee: float = param(0.02, 0.0, 0.1, "per year of AUM", "'two and twenty'", "venture management fee")
     carry: float = param(0.20, 0.0, 0.5, "share of gains", "'two and twenty'", "venture carried interest over the hurdle")
     hurdle: float = param(0.08, 0.0, 0.3, "annual", "ILPA", "hurdle rate for carry")
@@ -432,7 +466,11 @@ class Finance(Strict):
     deploy_tournament: float = param(0.15, 0.0, 1.0, "share of cash per month", "assumption", "tournament deployment speed")
     tournament_review_months: int = param(12, 1, 120, "months", "seed essay 2 (assumption)", "months between tournament reviews")
     tournament_keep: float = param(0.3, 0.01, 1.0, "share", "assumption", "share of funded firms the tournament keeps and scales")
-    entry_rate: float = param(0.02, 0.0, 1.0, "share of dead slots per month", "assumption", "share of empty firm slots refilled each month when funded")
+    entry_rate: float = param(0.05, 0.0, 1.0, "share of dead slots per month", "assumption",
+                              "share of a market's empty firm slots refilled each month when its demand outruns its firms")
+    entry_pressure: float = param(0.05, 0.001, 1.0, "share of capacity",
+                                  "Hopenhayn 1992 (entry until expected profits are competed away); assumption",
+                                  "excess of a market's demand over what its firms can make at which entry reaches entry_rate")
     entry_capital: float = param(6.0, 0.1, 120.0, "months of a firm's wage bill", "assumption", "seed capital of a new firm")
     @field_validator("risk_weights")
     @classmethod
@@ -511,6 +549,12 @@ class TalentBehaviour(Strict):
 class GovernmentBehaviour(Strict):
     """The optional endogenous government responses."""
 
+    debt_response: float = param(0.05, 0.0, 1.0, "per year",
+                                 "Bohn 1998 (US primary surplus responds to debt/GDP with ≈0.05)",
+                                 "rise in purchases, as a share of GDP, per year of GDP that public debt is below its target ratio")
+    unemployment_response: float = param(0.5, 0.0, 10.0, "share of GDP per unit of unemployment gap",
+                                         "Taylor 2000 (budget balance ≈0.5 × output gap, Okun factor ≈2; about half comes from taxes and benefits, already modelled)",
+                                         "rise in purchases, as a share of GDP, per point of unemployment above its natural rate")
     lockin_response: bool = Field(False, description="tighten capital controls when talent outflow passes a threshold",
                                   json_schema_extra={"unit": "flag", "source": "seed essay 1 ('lock them in')"})
     lockin_threshold: float = param(0.006, 0.0, 1.0, "share per month", "assumption", "monthly talent outflow share that triggers tightening")
@@ -529,6 +573,10 @@ class Parameters(Strict):
                        json_schema_extra={"unit": "month", "source": "model design"})
     home: str = Field("US", description="jurisdiction whose talent outflow the headline metrics report",
                       json_schema_extra={"unit": "name", "source": "seed essay 1 (home of the frontier labs)"})
+    burn_in: int = Field(48, ge=0, le=240,
+                         description="months the economy runs before the start, with the start's technology and levers "
+                                     "and no migration, capital flight or politics, to settle into its stationary state",
+                         json_schema_extra={"unit": "months", "source": "model design (burn-in to a stationary state, as in Caiani et al. 2016)"})
     population: Population = Field(default_factory=Population)
     technology: Technology = Field(default_factory=Technology)
     labour: Labour = Field(default_factory=Labour)

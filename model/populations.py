@@ -126,24 +126,36 @@ class TalentPopulation:
 
 
 class AllocatorPopulation:
-    """All capital allocators; ``stakes[a, f]`` is allocator a's invested capital in firm f."""
+    """All capital allocators; ``stakes[a, f]`` is allocator a's shares in firm f.
 
-    def __init__(self, jurisdiction: np.ndarray, kind: np.ndarray, n_firms: int, n_jurisdictions: int):
+    A firm's shares are issued at its value (model/phases/capital_allocation.py: ``share_prices``), so
+    new money buys a claim on the firm's dividends in proportion to what it pays, not to the firm's
+    book capital.
+    """
+
+    def __init__(self, jurisdiction: np.ndarray, kind: np.ndarray, firm_jurisdiction: np.ndarray, n_jurisdictions: int):
         n = len(jurisdiction)
         self.jurisdiction = jurisdiction.astype(np.intp)
         self.kind = kind.astype(np.intp)
         self.cash = np.zeros(n)
-        self.stakes = np.zeros((n, n_firms))
-        self.offshore = np.zeros((n, n_jurisdictions))   # money moved out, by where it is held
+        self.stakes = np.zeros((n, len(firm_jurisdiction)))
+        self.committed = np.zeros(n)                      # money invested in firms (cost basis), k$
         self.fees = np.zeros(n)                           # fees charged this month
         self.income = np.zeros(n)                         # dividends received this month
+        self.firm_jurisdiction = firm_jurisdiction.astype(np.intp)
+        self.n_jurisdictions = n_jurisdictions
 
     def __len__(self) -> int:
         return len(self.jurisdiction)
 
-    @property
-    def invested(self) -> np.ndarray:
-        return self.stakes.sum(axis=1)
+    def holdings(self, share_price: np.ndarray) -> np.ndarray:
+        """(A,) value of each allocator's shares at ``share_price`` (F,)."""
+        return self.stakes @ share_price
+
+    def holdings_abroad(self, share_price: np.ndarray) -> np.ndarray:
+        """(A,) value of each allocator's shares in other jurisdictions' firms."""
+        abroad = self.firm_jurisdiction[None, :] != self.jurisdiction[:, None]
+        return (self.stakes * abroad) @ share_price
 
 
 class GovernmentPopulation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.domain import LOW, MEDIUM
+from model.domain import BITS, LOW, MEDIUM
 from model.state import Month, State
 
 
@@ -56,7 +56,12 @@ def capacity(state: State) -> np.ndarray:
 
 
 def unit_cost(state: State, month: Month) -> np.ndarray:
-    """Cost per task-month: human tasks at market wages, automated ones at robot and AI prices, plus talent."""
+    """Normal cost per task-month: human tasks at market wages, automated ones at robot and AI prices, plus
+    (for bits firms) the AI talent a task normally needs at its jurisdiction's pay.
+
+    Firms price on normal costs (Coutts, Godley & Nordhaus 1978), so a month with more or fewer star
+    researchers on the payroll does not move the price.
+    """
     f = state.firms
     j = f.jurisdiction
     auto = auto_matrix(state)
@@ -64,7 +69,7 @@ def unit_cost(state: State, month: Month) -> np.ndarray:
     # a robot (an AI-service unit) does one low-skill (white-collar) worker's tasks
     machine = (state.firm_need[:, LOW] * f.robot_share * month.robot_cost[j] / state.firm_eff[:, LOW]
                + state.firm_need[:, MEDIUM] * f.ai_share * month.ai_cost[j] / state.firm_eff[:, MEDIUM])
-    talent = np.divide(month.firm_talent_cost, f.tasks, out=np.zeros(len(f)), where=f.tasks > 0)
+    talent = (f.kind == BITS) * state.talent_intensity[j] * state.structure.talent_pay[j]
     return human + machine + talent
 
 

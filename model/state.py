@@ -20,7 +20,7 @@ from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPo
 
 # money flows per jurisdiction accumulated over the month (k$), reported by the metrics
 FLOWS = ("gov_revenue", "gov_spending", "fees", "capital_out", "talent_wealth_out", "consumption", "wages",
-         "talent_pay", "gdp", "ip_value", "profits_positive", "benefits")
+         "talent_pay", "gdp", "exports", "ip_value", "profits_positive", "benefits")
 
 
 @dataclass
@@ -38,6 +38,7 @@ class Structure:
     budget: np.ndarray                # (J, S) household budget shares at start, from what each sector sells
     wage0: np.ndarray                 # (J, K) initial wages
     natural_u: np.ndarray             # (J,)
+    natural_u_market: np.ndarray      # (J, K) natural unemployment of each skill
     income_tax: np.ndarray
     top_tax: np.ndarray
     expat_tax: np.ndarray
@@ -86,7 +87,7 @@ class State:
     # labour market
     wage: np.ndarray = None           # (J, K) wage of each job market
     unemployment_j: np.ndarray = None  # (J,) unemployment rate, as the labour market left it
-    separation_trend: np.ndarray = None  # (J·K,) smoothed monthly separation rate per job market
+    market_labour_force: np.ndarray = None  # (J·K,) people of each skill in each jurisdiction
     worker_market: np.ndarray = None  # (W,) each worker's own (jurisdiction, skill) market
     worker_keep: np.ndarray = None    # (W,) share of a wage kept after tax
     worker_benefit_rate: np.ndarray = None  # (W,) after-tax benefit per unit of last wage
@@ -96,11 +97,17 @@ class State:
     base_need: np.ndarray = None      # (F, K) task shares by skill at starting wages
     firm_need: np.ndarray = None      # (F, K) task shares by skill after substitution
     firm_span: list = None            # per jurisdiction, the slice of firm rows (firms are grouped by jurisdiction)
+    talent_intensity: np.ndarray = None  # (J,) talent (productivity units) per task-month of bits firms at the start
     # goods market and prices
     price0: np.ndarray = None         # (F,) reference prices of the price indexes
+    base_price: np.ndarray = None     # (J·S,) each market's sales-weighted price at the start: real output's prices
     prev_price_level: np.ndarray = None  # (J,) last month's price level
+    price_levels: np.ndarray = None   # (12, J) the last twelve months' price levels; row m % 12 holds month m
     demand_shock: np.ndarray = None   # (J,) AR(1) aggregate demand shock
-    real_purchases: np.ndarray = None  # (J,) government purchases in real terms
+    real_purchases: np.ndarray = None  # (J,) government purchases in real terms at the start
+    purchases_adjustment: np.ndarray = None  # (J,) the fiscal rule's change to nominal purchases this month
+    gdp_trend: np.ndarray = None      # (J,) nominal GDP per month, smoothed over about a year
+    debt_target: np.ndarray = None    # (J,) public debt in years of GDP that the fiscal rule steers toward
     # central bank
     policy_rate: np.ndarray = None    # (J,) annual
     # capital allocation
@@ -133,7 +140,7 @@ class State:
             "firms": self.per_jurisdiction(f.jurisdiction, f.cash),
             "allocators": self.per_jurisdiction(a.jurisdiction, a.cash),
             "government": self.gov.cash,
-            "foreign": a.offshore.sum(axis=0) + self.foreign_other,
+            "foreign": self.foreign_other,
         }
 
     def ledger_error(self) -> float:
@@ -170,6 +177,10 @@ class Month:
     firm_demand: np.ndarray = None             # (F,) nominal demand each firm met or turned away
     firm_machine_cost: np.ndarray = None       # (F,) robots (tax included) and AI services bought
     vendor_revenue: np.ndarray = None          # (F,) AI labs' revenue from robots and AI services
+    # firm accounts
+    bank_interest: np.ndarray = None           # (J,) interest firms paid the banking system this month
+    # prices
+    inflation: np.ndarray = None               # (J,) year-on-year inflation of the price level, this month
     # entry and exit
     exits: int = 0
     entries: int = 0

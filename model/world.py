@@ -19,7 +19,8 @@ from model.domain import (ALLOCATOR_KINDS, ATOMS, BITS, BITS_MASK, MEDIUM, N_SKI
 from model.ledger import Ledger
 from model.levers import LeverSchedules
 from model.parameters import Parameters, month_index
-from model.phases import automation, capital_allocation, capital_flight, labour_market, policy, politics, prices, technology
+from model.phases import (automation, capital_allocation, capital_flight, central_bank, entry_exit, firm_accounts,
+                          goods_market, government, incomes, labour_market, policy, politics, prices, technology)
 from model.phases.incomes import pick_employer, worker_pay
 from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPopulation, TalentPopulation,
                                WorkerPopulation)
@@ -28,6 +29,7 @@ from model.production import (auto_matrix, capacity, labour_demand, monthly_cost
 from model.state import Month, State, Structure
 
 LEVER_MONTHS = 361        # months of lever schedule tabulated from the start
+ALLOCATOR_FLOAT = 0.5     # months of wage bill allocators hold as cash: near where deployment, payouts and new savings balance
 
 
 def largest_remainder(shares: np.ndarray, total: int, minimum: int = 0) -> np.ndarray:
@@ -42,11 +44,13 @@ def largest_remainder(shares: np.ndarray, total: int, minimum: int = 0) -> np.nd
 
 
 def fit_margins(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray, iterations: int = 200) -> np.ndarray:
-    """Iterative proportional fitting: rescale ``matrix`` so its row and column sums match."""
+    """Iterative proportional fitting: rescale ``matrix`` so its row and column sums match (zero margins stay zero)."""
     m = matrix.astype(float).copy() + 1e-12
     for _ in range(iterations):
-        m *= (rows / m.sum(axis=1))[:, None]
-        m *= (cols / m.sum(axis=0))[None, :]
+        row_sum, col_sum = m.sum(axis=1), None
+        m *= np.divide(rows, row_sum, out=np.zeros_like(row_sum), where=row_sum > 0)[:, None]
+        col_sum = m.sum(axis=0)
+        m *= np.divide(cols, col_sum, out=np.zeros_like(col_sum), where=col_sum > 0)[None, :]
     return m
 
 
@@ -58,7 +62,9 @@ def build_structure(p: Parameters) -> Structure:
     need = np.zeros((len(js), len(SECTORS), N_SKILLS))
     for j, jur in enumerate(js):
         fitted = fit_margins(base_need * np.array(jur.sector_mix)[:, None], np.array(jur.sector_mix), np.array(jur.skill_mix))
-        need[j] = fitted / np.maximum(fitted.sum(axis=1, keepdims=True), 1e-12)
+        total = fitted.sum(axis=1, keepdims=True)
+        # a sector with no employment (or no workers of the skills it needs) keeps its own skill profile for entrants
+        need[j] = np.where(total > 1e-9, fitted / np.maximum(total, 1e-300), base_need)
     origin = month_index(p.start)
 
     def arr(attr: str) -> np.ndarray:
@@ -76,6 +82,8 @@ def build_structure(p: Parameters) -> Structure:
         budget=np.zeros((len(js), len(SECTORS))),
         wage0=np.stack([arr("wage_low"), arr("wage_medium"), arr("wage_high")], axis=1),
         natural_u=arr("natural_unemployment"),
+        natural_u_market=_natural_by_skill(arr("natural_unemployment"), np.array([j.skill_mix for j in js]),
+                                           np.array(p.labour.natural_by_skill)),
         income_tax=arr("income_tax"), top_tax=arr("top_income_tax"), expat_tax=arr("expat_tax"),
         corporate_tax=arr("corporate_tax"), capital_gains_tax=arr("capital_gains_tax"),
         replacement=arr("replacement_rate"), amenity=arr("amenity"), safety=arr("baseline_safety"),
@@ -87,10 +95,16 @@ def build_structure(p: Parameters) -> Structure:
     )
 
 
+def _natural_by_skill(natural: np.ndarray, skill_mix: np.ndarray, ratio: np.ndarray) -> np.ndarray:
+    """(J, K) natural unemployment by skill: ``ratio`` rescaled so each jurisdiction's weighted mean is its rate."""
+    return np.minimum(natural[:, None] * ratio[None, :] / (skill_mix * ratio[None, :]).sum(axis=1, keepdims=True), 0.9)
+
+
 def make_workers(p: Parameters, st: Structure, rng: np.random.Generator) -> WorkerPopulation:
-    """Worker agents spread over jurisdictions by the square root of the labour force, weighted to it."""
+    """Worker agents spread over jurisdictions by a power of the labour force (small ones get more agents than
+    their size), weighted to it."""
     n_total = max(int(round(p.population.workers * p.population.scale)), 20 * len(st.names))
-    per_j = largest_remainder(np.sqrt(st.labour_force), n_total, minimum=10)
+    per_j = largest_remainder(st.labour_force ** p.population.allocation_exponent, n_total, minimum=10)
     jur = np.repeat(np.arange(len(per_j)), per_j)
     weight = (st.labour_force / per_j)[jur]
     skill = np.empty(len(jur), dtype=np.int8)
@@ -138,7 +152,7 @@ def make_talent(p: Parameters, st: Structure, rng: np.random.Generator) -> Talen
     return TalentPopulation(home, productivity, weight)
 
 
-def make_allocators(p: Parameters, n_firms: int) -> AllocatorPopulation:
+def make_allocators(p: Parameters, firm_jurisdiction: np.ndarray) -> AllocatorPopulation:
     """Allocators of each kind present in each jurisdiction's allocator mix."""
     jur, kind = [], []
     for j, jr in enumerate(p.jurisdictions.values()):
@@ -146,7 +160,7 @@ def make_allocators(p: Parameters, n_firms: int) -> AllocatorPopulation:
             if share > 0:
                 jur += [j] * p.population.allocators_per_kind
                 kind += [k] * p.population.allocators_per_kind
-    return AllocatorPopulation(np.array(jur), np.array(kind), n_firms, len(p.jurisdictions))
+    return AllocatorPopulation(np.array(jur), np.array(kind), firm_jurisdiction, len(p.jurisdictions))
 
 
 def build_state(p: Parameters, rng: np.random.Generator) -> State:
@@ -158,7 +172,7 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     workers = make_workers(p, st, rng)
     firms = make_firms(p, st, workers, rng)
     talent = make_talent(p, st, rng)
-    allocators = make_allocators(p, len(firms))
+    allocators = make_allocators(p, firms.jurisdiction)
     state = State(st, levers, Ledger(J), workers, firms, talent, allocators, GovernmentPopulation(J),
                   month_index(p.start), shock_rng)
     state.foreign_other = np.zeros(J)
@@ -166,7 +180,7 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     setup = Month.start(0, J)
     _firm_technology(state, setup, p)
     _place_workers(state, p, rng)
-    _hire_talent(state, setup, p, rng)
+    _hire_talent(state, p, rng)
     cost = _set_prices(state, setup, p)
     profit_income = _household_savings(state, p)
     _firm_finance(state, p, cost)
@@ -181,11 +195,44 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     # households start with the steady-state flow of after-tax profits as capital income
     state.capital_income_accrued = profit_income
     state.unemployment_j = st.natural_u.copy()
-    state.separation_trend = np.full(J * N_SKILLS, p.labour.separation_rate)
+    state.market_labour_force = np.bincount(state.worker_market, weights=workers.weight, minlength=J * N_SKILLS)
     state.last_outflow_share = np.zeros(J)
     _calm_offshore_holdings(state, p)
     state.cumulative = {"talent_outflow": 0.0, "talent_wealth_out": np.zeros(J), "capital_out": np.zeros(J)}
+    _settle(state, p, rng)
     return state
+
+
+SETTLING_PHASES = (policy, technology, central_bank, automation, labour_market, incomes, goods_market, firm_accounts,
+                   capital_allocation, entry_exit, government, prices)
+
+
+def _settle(state: State, p: Parameters, rng: np.random.Generator) -> None:
+    """Run the economy for ``p.burn_in`` months before the start, then rebase prices to 1 at the start.
+
+    The circular flow built above is consistent only to first order (allocators' floats, firms' cash,
+    the labour market's vacancies settle over a few years), so the economy first runs with the start
+    month's technology and levers, its demand shocks, and neither migration, capital flight nor
+    politics, which therefore all start from where the parameters put them.
+    """
+    for _ in range(p.burn_in):
+        month = Month.start(0, state.n_j)
+        for phase in SETTLING_PHASES:
+            phase.run(state, month, p, rng)
+    f, g = state.firms, state.gov
+    level = g.price_index.copy()
+    state.real_purchases = state.real_purchases * level      # the same nominal purchases at the rebased prices
+    state.price0 = np.where(f.alive, f.price, state.price0 * level[f.jurisdiction])
+    state.prev_price_level = np.ones(state.n_j)
+    g.price_index[:] = 1.0
+    months_ago = 12 - np.arange(12)
+    state.price_levels = np.repeat(((1.0 + p.central_bank.inflation_target) ** (-months_ago / 12.0))[:, None],
+                                   state.n_j, axis=1)
+    market = f.jurisdiction * len(SECTORS) + f.sector
+    value = np.bincount(market, weights=f.price * f.output * f.alive, minlength=state.n_j * len(SECTORS))
+    quantity = np.bincount(market, weights=f.output * f.alive, minlength=state.n_j * len(SECTORS))
+    state.base_price = np.divide(value, quantity, out=state.base_price * np.repeat(level, len(SECTORS)),
+                                 where=quantity > 0)
 
 
 def _firm_technology(state: State, setup: Month, p: Parameters) -> None:
@@ -209,12 +256,12 @@ def _firm_technology(state: State, setup: Month, p: Parameters) -> None:
 
 
 def _place_workers(state: State, p: Parameters, rng: np.random.Generator) -> None:
-    """A natural-rate share of each market unemployed, the rest placed in firms by their demand."""
+    """Each skill's natural rate unemployed in each jurisdiction, the rest placed in firms by their demand."""
     st, w, f = state.structure, state.workers, state.firms
     state.worker_market = w.jurisdiction * N_SKILLS + w.skill       # (jurisdiction, own skill): fixed
     state.worker_keep = 1.0 - st.income_tax[w.jurisdiction]          # share of a wage kept after tax
     state.worker_benefit_rate = st.replacement[w.jurisdiction] * state.worker_keep
-    employed = rng.random(len(w)) >= st.natural_u[w.jurisdiction]
+    employed = rng.random(len(w)) >= st.natural_u_market[w.jurisdiction, w.skill]
     demand = labour_demand(state)
     cell_market = f.job_cells().ravel()
     cells = labour_market.assign_to_vacancies(rng, state.worker_market[employed], demand.ravel(), cell_market)
@@ -240,13 +287,15 @@ def _sector_mix_world(p: Parameters) -> np.ndarray:
     return mix / mix.sum()
 
 
-def _hire_talent(state: State, setup: Month, p: Parameters, rng: np.random.Generator) -> None:
+def _hire_talent(state: State, p: Parameters, rng: np.random.Generator) -> None:
     """Talent employed by bits firms in their home jurisdiction, in proportion to firm size; its starting wealth."""
     st, t, f = state.structure, state.talent, state.firms
     t.employer[:] = pick_employer(state, rng, t.home)
     t.pay[:] = st.talent_pay[f.jurisdiction[t.employer]] * t.productivity
     net_pay = t.pay * (1.0 - st.talent_tax(t.location, t.home))
-    setup.firm_talent_cost = np.bincount(t.employer, weights=t.pay * t.weight, minlength=len(f))
+    bits_tasks = state.per_jurisdiction(f.jurisdiction, f.tasks * (f.alive & (f.kind == BITS)))
+    employed = state.per_jurisdiction(f.jurisdiction[t.employer], t.productivity * t.weight)
+    state.talent_intensity = np.divide(employed, bits_tasks, out=np.zeros(state.n_j), where=bits_tasks > 0)
     t.liquid[:] = p.talent.wealth_months * net_pay
     t.illiquid[:] = p.talent.illiquid_months * t.pay
 
@@ -263,7 +312,14 @@ def _set_prices(state: State, setup: Month, p: Parameters) -> np.ndarray:
     f.output[:] = capacity(state)
     f.expected_sales[:] = f.price * f.output
     state.price0 = f.price.copy()
+    market = f.jurisdiction * len(SECTORS) + f.sector
+    value = np.bincount(market, weights=f.price * f.output * f.alive, minlength=state.n_j * len(SECTORS))
+    quantity = np.bincount(market, weights=f.output * f.alive, minlength=state.n_j * len(SECTORS))
+    state.base_price = np.divide(value, quantity, out=np.ones_like(value), where=quantity > 0)
     state.prev_price_level = np.ones(state.n_j)
+    # the year before the start had inflation at target: month -12 + m sits in row m
+    months_ago = 12 - np.arange(12)
+    state.price_levels = np.repeat(((1.0 + p.central_bank.inflation_target) ** (-months_ago / 12.0))[:, None], state.n_j, axis=1)
     g.price_index[:] = 1.0
     g.inflation[:] = p.central_bank.inflation_target   # expectations start anchored
     revenue = np.zeros((state.n_j, len(SECTORS)))
@@ -276,28 +332,36 @@ def _household_savings(state: State, p: Parameters) -> np.ndarray:
     """Households hold steady-state savings for their labour and capital income.
 
     Returns:
-        The after-tax profit income of each jurisdiction's households, per month.
+        Each jurisdiction's households' profit income per month, after corporate and capital-gains tax.
     """
     st, w, f = state.structure, state.workers, state.firms
     net_wage, benefit = worker_pay(state)
     net_income = net_wage + benefit
-    profit_income = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * (1 - st.corporate_tax)
+    profit_income = _profits(state, p) * (1 - st.corporate_tax) * (1 - st.capital_gains_tax)
     labour_income = w.by_jurisdiction(net_income * w.weight)
     with_capital = net_income * (1.0 + profit_income / np.maximum(labour_income, 1e-12))[w.jurisdiction]
     w.savings[:] = (1.0 - p.goods.mpc_income) / max(p.goods.mpc_wealth, 1e-6) * with_capital
     return profit_income
 
 
-def _margin(p: Parameters) -> float:
-    return p.goods.markup / (1.0 + p.goods.markup)
+def _profits(state: State, p: Parameters) -> np.ndarray:
+    """(J,) firms' monthly profits at the starting prices: the markup's share of sales."""
+    f = state.firms
+    return state.per_jurisdiction(f.jurisdiction, p.goods.markup / (1.0 + p.goods.markup) * f.expected_sales * f.alive)
 
 
 def _firm_finance(state: State, p: Parameters, cost: np.ndarray) -> None:
-    """Firms hold a cash buffer and a year of costs as equity."""
-    f = state.firms
+    """Firms hold a cash buffer, plus the retained profits with which their dividends already equal their
+    after-tax profits, a year of costs as equity, and are valued on those profits."""
+    f, fin, j = state.firms, p.finance, state.firms.jurisdiction
     month_cost = monthly_cost(state, cost)
-    f.cash[:] = np.where(f.alive, p.finance.cash_buffer * month_cost, 0.0)
+    profit = p.goods.markup / (1.0 + p.goods.markup) * f.expected_sales * (1.0 - state.structure.corporate_tax[j])
+    retained = profit * (1.0 - fin.payout_ratio) / max(fin.payout_ratio, 1e-6)
+    f.cash[:] = np.where(f.alive, fin.cash_buffer * month_cost + retained, 0.0)
     f.capital[:] = np.where(f.alive, 12.0 * month_cost, 0.0)
+    f.profit[:] = np.where(f.alive, profit, 0.0)
+    f.valuation[:] = np.where(f.alive, prices.valuation(f.cash, f.debt, f.profit, state.gov.policy_rate[j],
+                                                        fin.equity_premium, 0.0), 0.0)
 
 
 def _wage_bill(state: State) -> np.ndarray:
@@ -318,7 +382,7 @@ def _allocators(state: State, p: Parameters) -> None:
         rows = np.flatnonzero(a.jurisdiction == j)
         kinds = a.kind[rows]
         share = mix[j, kinds] / np.maximum(np.bincount(kinds, minlength=4)[kinds], 1)
-        a.cash[rows] = 1.0 * wage_bill[j] * share
+        a.cash[rows] = ALLOCATOR_FLOAT * wage_bill[j] * share
         firms_j = np.flatnonzero(f.alive & (f.jurisdiction == j))
         for r, kind in zip(rows, kinds):
             eligible = f.kind[firms_j] == BITS if kind in (VENTURE, TOURNAMENT, SOVEREIGN) else np.ones(len(firms_j), bool)
@@ -329,7 +393,8 @@ def _allocators(state: State, p: Parameters) -> None:
     # each firm's capital is split over the allocators that may hold it, in proportion to the mix
     total_stake = a.stakes.sum(axis=0)
     a.stakes *= np.divide(f.capital, total_stake, out=np.zeros_like(total_stake), where=total_stake > 0)[None, :]
-    assets = a.cash + a.invested
+    a.committed[:] = a.stakes.sum(axis=1)
+    assets = a.cash + a.holdings(capital_allocation.share_prices(state))
     state.venture_asset_share0 = np.divide(state.per_jurisdiction(a.jurisdiction, assets * (a.kind == VENTURE)),
                                            state.per_jurisdiction(a.jurisdiction, assets), out=np.zeros(J),
                                            where=state.per_jurisdiction(a.jurisdiction, assets) > 0)
@@ -341,26 +406,43 @@ def _allocators(state: State, p: Parameters) -> None:
 
 
 def _government(state: State, p: Parameters) -> None:
-    """Debt from the parameters; real purchases set the initial primary deficit."""
+    """Debt from the parameters (and the debt ratio the fiscal rule keeps); real purchases set the initial
+    primary deficit, with profits taxed as corporate income and again when paid out to households."""
     st, w, t, f, g = state.structure, state.workers, state.talent, state.firms, state.gov
     wage_bill = _wage_bill(state)
     g.debt[:] = np.array([j.initial_debt for j in p.jurisdictions.values()]) * 12.0 * wage_bill
+    state.gdp_trend = state.per_jurisdiction(f.jurisdiction, f.expected_sales * f.alive)
+    state.debt_target = g.debt / (12.0 * state.gdp_trend)
+    state.purchases_adjustment = np.zeros(state.n_j)
     benefits = w.by_jurisdiction(worker_pay(state)[1] * w.weight)
     talent_tax = state.per_jurisdiction(t.location, t.pay * st.talent_tax(t.location, t.home) * t.weight)
-    corporate = state.per_jurisdiction(f.jurisdiction, _margin(p) * f.expected_sales * f.alive) * st.corporate_tax
-    revenue = st.income_tax * wage_bill + talent_tax + corporate
+    profits = _profits(state, p)
+    corporate = profits * st.corporate_tax
+    capital_gains = profits * (1 - st.corporate_tax) * st.capital_gains_tax
+    revenue = st.income_tax * wage_bill + talent_tax + corporate + capital_gains
     deficit = np.array([j.primary_deficit for j in p.jurisdictions.values()]) * wage_bill
     state.real_purchases = np.maximum(revenue - benefits + deficit, 0.0)
 
 
 def _calm_offshore_holdings(state: State, p: Parameters) -> None:
-    """Allocators already hold abroad what calm-time risk makes them want to."""
-    st, g, a = state.structure, state.gov, state.allocators
+    """Allocators already hold foreign shares, balanced across jurisdictions, as if bought long ago.
+
+    The world's allocators want, on average, the share ``kappa`` of their assets abroad at calm-time
+    political risk. Each jurisdiction's firms are then a share ``kappa × (1 − its share of the world's
+    assets)`` foreign-owned, held by the other jurisdictions' allocators in proportion to their assets:
+    every jurisdiction's foreign assets then equal its foreign liabilities, so no net investment
+    income flows at the start and no money moves. Flight from political risk unbalances them later.
+    """
+    st, g, a, f = state.structure, state.gov, state.allocators, state.firms
     pol = p.politics
     g.violence_risk[:] = politics.violence_risk(np.zeros(state.n_j), st.natural_u, st.natural_u, pol.violence_base,
                                                 pol.violence_populism, pol.violence_unemployment)
     desired = capital_flight.desired_offshore_share(door.political_risk_now(state, p),
                                                     p.finance.flight_risk_weight)[a.jurisdiction]
-    held_abroad = desired / (1.0 - desired) * (a.cash + a.invested)
-    a.offshore[:] = held_abroad[:, None] * door.haven_pull(st, a.jurisdiction)
-    state.ledger.issue("foreign", a.offshore.sum(axis=0))
+    assets = a.cash + a.holdings(capital_allocation.share_prices(state))
+    kappa = float((desired * assets).sum() / max(assets.sum(), 1e-12))
+    foreign_share = kappa * (1.0 - state.per_jurisdiction(a.jurisdiction, assets) / max(assets.sum(), 1e-12))
+    moved = foreign_share[f.jurisdiction] * a.stakes.sum(axis=0)
+    a.stakes *= (1.0 - foreign_share[f.jurisdiction])[None, :]
+    buyers = assets[:, None] * (a.jurisdiction[:, None] != f.jurisdiction[None, :])
+    a.stakes += np.divide(buyers, buyers.sum(axis=0), out=np.zeros_like(buyers), where=buyers.sum(axis=0) > 0) * moved

@@ -75,7 +75,7 @@ def grid(tmp_path_factory):
     def metrics(row):
         u = unemployment(row["tax"]) + noise[row["run_id"]]
         return {"unemployment_final": u, "unemployment_mean": u / 2, "talent_offshore_share_final": 0.2,
-                "peak_unemployment": u + 0.01, "capital_flight_stock": 3e9,
+                "peak_unemployment_home": u + 0.01, "capital_flight_stock": 3e9,
                 "half_outflow_month": float(row["replicate"]) if row["replicate"] % 2 == 0 else math.nan}
 
     def failed(row):
@@ -124,7 +124,7 @@ def test_default_metrics_and_nan_values(grid):
     results, _ = grid
     frame = summarize(results, by=[])
     assert list(frame.columns) == ["metric", "n", "mean", "ci_low", "ci_high"]
-    assert frame["metric"].tolist() == ["unemployment_final", "talent_offshore_share_final", "peak_unemployment",
+    assert frame["metric"].tolist() == ["unemployment_final", "talent_offshore_share_final", "peak_unemployment_home",
                                         "half_outflow_month"]
     counts = dict(zip(frame["metric"], frame["n"]))
     assert counts["unemployment_final"] == 5 * 28

@@ -111,11 +111,15 @@ def test_run_writes_metrics_and_provenance(tmp_path):
     result = run_small(out, "--set", "talent.home_bias=2.5")
     assert result.exit_code == 0, result.stderr
     assert "Peak unemployment" in result.stdout
+    home, world = result.stdout.find("US (home jurisdiction)"), result.stdout.find("World (all jurisdictions)")
+    assert 0 <= home < world, "the table shows the home jurisdiction first, then the world"
     assert sorted(p.name for p in out.iterdir()) == ["metrics.parquet", "run.json"]
     assert sorted(p.name for p in out.parent.iterdir()) == ["small"]
 
     frame = pd.read_parquet(out / "metrics.parquet")
     assert len(frame) == 3 and {"step", "date"} <= set(frame.columns)
+    for metric in ("unemployment", "inflation", "price_level", "real_gdp", "labour_share", "policy_rate"):
+        assert {metric, f"{metric}_US", f"{metric}_Switzerland"} <= set(frame.columns), metric
 
     record = json.loads((out / "run.json").read_text())
     assert record["scenario"] == "big-whoosh" and record["seed"] == 7 and record["steps"] == 3

@@ -7,8 +7,10 @@ import pytest
 
 from agents import AITalent, CapitalAllocator, Firm, Government, Worker
 from model.metrics import SHARE_PREFIXES
+from model.production import unit_cost
 from tests.conftest import build
 
+PRICE_TO_COST = (0.5, 4.0)      # an alive firm's price stays within these multiples of its unit cost
 
 
 def assert_invariants(model, counts: dict) -> None:
@@ -34,6 +36,19 @@ def assert_invariants(model, counts: dict) -> None:
     assert ((t.location >= 0) & (t.location < model.n_j)).all()
     assert t.weight.sum() == pytest.approx(model.p.population.world_ai_talent, rel=1e-9)
     assert (f.debt >= -1e-9).all() and (model.gov.debt >= -1e-9).all()
+    # balances never go negative
+    a = model.allocators
+    for name, balance in (("household savings", w.savings), ("talent liquid wealth", t.liquid),
+                          ("firm cash", f.cash[f.alive]), ("allocator cash", a.cash), ("shares", a.stakes)):
+        assert balance.min(initial=0.0) >= -1e-6, f"{name} negative ({balance.min():.3g}) at {model.date}"
+    # no degenerate firms: prices near cost, no talent kept without human staff
+    staffed = f.alive & (f.workers.sum(axis=1) > 0) & (f.tasks > 0)
+    ratio = f.price[staffed] * model.state.sector_productivity[staffed] / unit_cost(model.state, model.last_month)[staffed]
+    lo, hi = PRICE_TO_COST
+    assert ((ratio >= lo) & (ratio <= hi)).all(), f"price/unit cost in [{ratio.min():.3g}, {ratio.max():.3g}] at {model.date}"
+    employer = np.maximum(t.employer, 0)
+    idle = (t.employer >= 0) & ~(f.alive & (f.workers.sum(axis=1) > 0))[employer]
+    assert t.weight[idle].sum() <= 0.02 * t.weight.sum(), f"{t.weight[idle].sum():.3g} talent at firms without staff at {model.date}"
 
 
 def counts_of(model) -> dict:

@@ -136,29 +136,22 @@ def test_matches_never_exceed_either_side_and_vanish_with_an_empty_side():
     assert np.all(labour_market.matches(np.zeros(200), v, 2.0, 0.4) == 0)
 
 
-def test_normal_tightness_solves_steady_state_flows():
-    # finding = 0.02*0.95/0.05 = 0.38; theta = (0.38/0.5)^(1/0.5) = 0.76^2 = 0.5776
-    # u*=0.01, s=0.05: finding 4.95 capped at 0.99 -> (0.99/0.5)^2 = 3.9204
-    out = labour_market.normal_tightness(np.array([0.05, 0.01]), np.array([0.02, 0.05]), 0.5, 0.5)
-    np.testing.assert_allclose(out, [0.5776, 3.9204])
-
-
-def test_normal_tightness_gives_job_finding_equal_to_separations():
-    u_star, s, a, alpha = 0.06, 0.015, 0.7, 0.3
-    theta = labour_market.normal_tightness(u_star, s, a, alpha)
-    assert a * theta ** (1 - alpha) * u_star == pytest.approx(s * (1 - u_star))
-
-
 def test_update_wages_asymmetric_capped_and_indexed():
-    # gaps [0.1, 0, -0.1, 2]; up 0.2, down 0.05 -> [0.02, 0, -0.005, 0.4 -> cap 0.05]; x 1.01 inflation
+    # natural 0.05; unemployment [0.03, 0.05, 0.07, 0.0] -> gaps [0.02, 0, -0.02, 0.05]
+    # up 1, down 0.25 -> changes [0.02, 0, -0.005, 0.05 (the cap)]; x 1.01 inflation
     # 100*1.02*1.01 = 103.02; 101; 100*0.995*1.01 = 100.495; 100*1.05*1.01 = 106.05
-    out = labour_market.update_wages(np.full(4, 100.0), np.exp([0.1, 0.0, -0.1, 2.0]), 1.0, 0.2, 0.05, 0.01)
+    out = labour_market.update_wages(np.full(4, 100.0), np.array([0.03, 0.05, 0.07, 0.0]), 0.05, 1.0, 0.25, 0.01)
     np.testing.assert_allclose(out, [103.02, 101.0, 100.495, 106.05])
 
 
 def test_update_wages_cuts_are_capped_at_five_percent():
-    # gap -10 * down 1 = -10 -> clipped -0.05: 100*0.95 = 95
-    assert labour_market.update_wages(100.0, np.exp(-10.0), 1.0, 0.2, 1.0, 0.0) == pytest.approx(95.0)
+    # gap -0.5 * down 1 = -0.5 -> clipped -0.05: 100*0.95 = 95
+    assert labour_market.update_wages(100.0, 0.55, 0.05, 0.2, 1.0, 0.0) == pytest.approx(95.0)
+
+
+def test_update_wages_nominal_cuts_limited_by_downward_rigidity():
+    # slack and deflation would cut 100 by 5% and 2%; the floor lets it fall 0.2% at most
+    assert labour_market.update_wages(100.0, 0.5, 0.05, 0.2, 1.0, -0.02, max_cut=0.002) == pytest.approx(99.8)
 
 
 def test_skill_needs_substitutes_away_from_dearer_skills():

@@ -3,7 +3,7 @@
 They use different random streams and orders, so runs differ draw by draw; what must agree is the
 distribution. Over several seeds (each seed: one initial state from a real ``WhooshModel``, run by both), the
 mean unemployment and mean consumption over months 6–24 must agree within three combined standard errors
-(plus a small absolute floor), and a deliberately broken variant (separation rate doubled) must not.
+(plus a small absolute floor), and a deliberately broken variant (separation rate tripled) must not.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ def runs() -> dict[str, np.ndarray]:
     out: dict[str, list] = {"vectorised": [], "per_agent": [], "broken": []}
     for seed in SEEDS:
         state = InitialState.from_model(build_model(SCALE, seed))
-        doubled = 2.0 * state.separation_rate
+        broken = 3.0 * state.separation_rate
         for name, rules in (("vectorised", VectorisedRules(state, seed)), ("per_agent", PerAgentRules(state, seed)),
-                            ("broken", PerAgentRules(state, seed, separation_rate=doubled))):
+                            ("broken", PerAgentRules(state, seed, separation_rate=broken))):
             out[name].append(_run(rules)[BURN_IN:].mean(axis=0))
     return {name: np.array(rows) for name, rows in out.items()}
 
@@ -88,7 +88,8 @@ def test_vectorised_and_per_agent_agree(runs):
 
 
 def test_broken_variant_is_detected(runs):
-    """Doubling the separation rate raises unemployment and lowers consumption by more than the test allows."""
+    """Tripling the separation rate raises unemployment and lowers consumption by more than the test allows
+    (wages are about 60% of household income, so consumption moves less than unemployment)."""
     diff, se, allowed = _gap(runs["vectorised"], runs["broken"])
     print(_describe("vectorised vs broken per-agent", runs["vectorised"], runs["broken"]))
     assert diff[0] < -allowed[0]

@@ -3,7 +3,8 @@
 Mechanism, in order:
 1. Venture funds charge "two and twenty": a 2% yearly fee on assets and 20% carry on returns above a
    hurdle; the GP's fee income is taxed as ordinary income and the carry at the carried-interest rate.
-2. Allocators pay investors a share of their assets (taxed as capital gains). What households get
+2. Allocators pass most of the dividends they received on to their investors and pay out a small
+   share of their assets (taxed as capital gains). What households get
    (after-tax GP income and distributions) becomes their capital income next month.
 3. Households hand a share of their monthly saving to allocators; venture's share of new money, and
    investors' recommitment of uninvested cash, follow the carry's tax advantage over ordinary income.
@@ -90,6 +91,18 @@ def tournament_review(score, funded, keep: float, scale_up: float):
     return weights
 
 
+def share_prices(state: State) -> np.ndarray:
+    """(F,) price of one share of each firm: its value over its shares (1 for a firm nobody holds).
+
+    A firm's value is its valuation, but never below its net cash or a hundredth of its book capital
+    (so a firm valued at nothing still has a price, and new money cannot buy it for free).
+    """
+    f = state.firms
+    value = np.maximum.reduce([f.valuation, f.cash - f.debt, 0.01 * f.capital, np.full(len(f), 1e-9)])
+    shares = state.allocators.stakes.sum(axis=0)
+    return np.divide(value, shares, out=np.ones(len(f)), where=shares > 0)
+
+
 def allocator_mix(p: Parameters) -> np.ndarray:
     """(J, kinds) initial shares of investable money by allocator kind."""
     return np.array([j.allocator_mix for j in p.jurisdictions.values()])
@@ -99,8 +112,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     a, f, w, st, g = state.allocators, state.firms, state.workers, state.structure, state.gov
     fin = p.finance
     aj = a.jurisdiction
-    invested = a.invested
-    # venture: "two and twenty"; the carry is taxed at the carried-interest rate
+    invested = a.committed
+    # venture: "two and twenty" on committed capital; the carry is taxed at the carried-interest rate
     venture = a.kind == VENTURE
     fee = np.where(venture, management_fee(invested + a.cash, fin.management_fee), 0.0)
     carry = np.where(venture, carried_interest(a.income, invested, fin.carry, fin.hurdle), 0.0)
@@ -112,7 +125,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     gp_tax = fee * st.top_tax[aj] + carry * g.carry_tax[aj]
     month.flows["fees"] += state.per_jurisdiction(aj, fee + carry)
     # distributions to investors, taxed as capital gains
-    distribution = np.minimum(fin.distribution_rate * (invested + a.cash), np.maximum(a.cash, 0.0))
+    passed_on = fin.income_payout * np.maximum(a.income - fee - carry, 0.0)
+    distribution = np.minimum(fin.distribution_rate * (invested + a.cash) + passed_on, np.maximum(a.cash, 0.0))
     a.cash -= distribution
     cg_tax = distribution * st.capital_gains_tax[aj]
     to_gov = state.per_jurisdiction(aj, gp_tax + cg_tax)
@@ -160,10 +174,12 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
 def _deploy(state: State, p: Parameters) -> None:
     """Allocators put a share of their cash into firms, spread by their kind's deployment weights.
 
-    Each allocator invests in its own jurisdiction's firms (sovereign funds anywhere). Firms are
-    stored grouped by jurisdiction, so each allocator touches only its jurisdiction's slice.
+    Each allocator invests in its own jurisdiction's firms (sovereign funds anywhere), buying new
+    shares at the firms' share prices. Firms are stored grouped by jurisdiction, so each allocator
+    touches only its jurisdiction's slice.
     """
     fin, a, f = p.finance, state.allocators, state.firms
+    price = share_prices(state)
     rates = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
     amount = rates[a.kind] * np.maximum(a.cash, 0.0)
     is_bits = (f.kind == BITS).astype(float)
@@ -179,9 +195,10 @@ def _deploy(state: State, p: Parameters) -> None:
             amount[r] = 0.0
             continue
         alloc = amount[r] / total * w_r
-        a.stakes[r, span] += alloc
+        a.stakes[r, span] += alloc / price[span]
         inflow[span] += alloc
     a.cash -= amount
+    a.committed += amount
     f.cash += inflow
     f.capital += inflow
     state.ledger.pooled("allocators", state.per_jurisdiction(a.jurisdiction, amount), "firms",
@@ -196,7 +213,7 @@ def _recommit_to_venture(state: State, p: Parameters) -> None:
     """
     a, speed, J = state.allocators, p.finance.venture_share_speed, state.n_j
     aj = a.jurisdiction
-    assets = a.cash + a.invested
+    assets = a.cash + a.holdings(share_prices(state))
     venture = a.kind == VENTURE
     total = state.per_jurisdiction(aj, assets)
     actual = np.divide(state.per_jurisdiction(aj, assets * venture), total, out=np.zeros(J), where=total > 0)

@@ -11,7 +11,7 @@ Mechanism:
 
 Reads: firms' sales, cash, debt; month.firm_wage_cost, firm_talent_cost, firm_machine_cost;
 talent's employers, locations, productivity; gov.policy_rate, capital_controls; the crypto rail.
-Writes: firms.cash, debt, profit; talent.liquid; gov.cash; allocators.income, cash; workers.savings;
+Writes: month.bank_interest; firms.cash, debt, profit; talent.liquid; gov.cash; allocators.income, cash; workers.savings;
 state.foreign_other, state.capital_income_accrued; flows (gov_revenue, ip_value, profits_positive).
 Ledger: firms → central bank (interest, repayment), firms → foreign (licensing), firms → talent and
 government abroad (royalties and their tax), firms → government (corporate tax), firms → allocators
@@ -39,7 +39,7 @@ def ip_rent_shares(employer, location, productivity, weight, n_firms: int, n_jur
     valid = employer >= 0
     cell = employer[valid] * n_jurisdictions + location[valid]
     contrib = np.bincount(cell, weights=(productivity * weight)[valid],
-                          minlength=n_firms * n_jurisdictions).reshape(n_firms, n_jurisdictions)
+                          minlength=n_firms * n_jurisdictions).astype(float).reshape(n_firms, n_jurisdictions)
     total = contrib.sum(axis=1, keepdims=True)
     return np.divide(contrib, total, out=np.zeros_like(contrib), where=total > 0)
 
@@ -56,6 +56,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     interest = f.debt * (g.policy_rate[j] + fin.loan_spread) / 12.0
     f.cash -= interest
     ledger.transfer("firms", j, "central_bank", j, interest)
+    month.bank_interest = state.per_jurisdiction(j, interest)
 
     # IP rent booked where the talent lives: royalties to talent abroad
     surplus = f.sales - month.firm_wage_cost - month.firm_talent_cost - month.firm_machine_cost - interest
@@ -75,7 +76,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     contrib = np.where(valid, t.productivity * t.weight, 0.0)
     emp = np.maximum(t.employer, 0)
     denom = np.bincount(emp[valid] * state.n_j + t.location[valid], weights=contrib[valid],
-                        minlength=len(f) * state.n_j).reshape(len(f), state.n_j)
+                        minlength=len(f) * state.n_j).astype(float).reshape(len(f), state.n_j)
     per_unit = np.divide(royalty, denom, out=np.zeros_like(royalty), where=denom > 0)
     received = per_unit[emp, t.location] * contrib                          # total per talent row
     received = np.where(t.location != j[emp], received, 0.0)

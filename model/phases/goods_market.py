@@ -3,7 +3,9 @@
 Mechanism:
 1. Demand. Households plan consumption out of income and savings (marginal propensities), scaled by
    an AR(1) aggregate demand shock and by the real policy rate against neutral (IS curve); talent
-   consumes out of pay and wealth; governments buy a fixed real basket. Each jurisdiction's spending
+   consumes out of pay and wealth; governments buy a fixed real basket, adjusted by their fiscal rule; the rest of the world spends
+   part of what it received from the jurisdiction (licensing, moving costs, AI imports) on its goods
+   (exports). Each jurisdiction's spending
    is split over sectors (CES budget shares, price-inelastic) and spread over a sector's firms by
    capacity and relative price. Firms sell up to 5% above capacity; buyers pay their share of what
    was actually sold.
@@ -11,13 +13,14 @@ Mechanism:
    the AI labs of the world in proportion to the productivity of the talent they employ (or abroad
    when no AI lab is alive). This is money paid to AI vendors instead of white-collar wages.
 
-Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.real_purchases;
+Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.real_purchases, purchases_adjustment,
+foreign_other;
 gov.price_index, policy_rate, inflation; firms' prices, capacity, expected sales, robots, AI services;
 month.robot_cost, robot_cost_pre_tax, ai_cost.
 Writes: state.demand_shock; workers.savings; talent.liquid; gov.cash; firms.sales, cash, output;
 month.household_consumption, firm_demand, firm_machine_cost, vendor_revenue; state.foreign_other;
-flows (consumption, gdp, gov_spending, gov_revenue).
-Ledger: households, talent and government → firms (sales); firms → government (robot tax);
+flows (consumption, exports, gdp, gov_spending, gov_revenue).
+Ledger: households, talent, government and the rest of the world → firms (sales); firms → government (robot tax);
 firms → firms (AI labs' revenue, pooled across jurisdictions) or firms → foreign.
 RNG: J standard normals from ``state.shock_rng`` (the demand shocks), nothing from the model's stream.
 """
@@ -105,21 +108,22 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     hh_plan = np.minimum(hh_plan, np.maximum(w.savings, 0.0))
     t_plan = np.minimum((1 - p.talent.saving_rate) * month.talent_net_pay + gm.mpc_wealth * np.maximum(t.liquid, 0),
                         np.maximum(t.liquid, 0))
-    gov_plan = state.real_purchases * g.price_index
+    gov_plan = np.maximum(state.real_purchases * g.price_index + state.purchases_adjustment, 0.0)
+    export_plan = gm.rest_of_world_spending * np.maximum(state.foreign_other, 0.0)
     hh_total = w.by_jurisdiction(hh_plan * w.weight)
     t_total = state.per_jurisdiction(t.location, t_plan * t.weight)
     market = f.jurisdiction * S + f.sector
     weight = np.where(f.alive, f.expected_sales, 0.0)
     sector_price = price_index(f.price / state.price0, weight, market, J * S)
     shares = sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
-    budget = (hh_total + t_total + gov_plan)[:, None] * shares
+    budget = (hh_total + t_total + gov_plan + export_plan)[:, None] * shares
     market = np.where(f.alive, market, -1)
     capacity = firm_capacity(state)
     demand = spread_demand(budget.ravel(), market, capacity, f.price, gm.price_elasticity)
     sales = np.minimum(demand, 1.05 * f.price * capacity)
     month.firm_demand = demand
     spent = state.per_jurisdiction(np.maximum(market, 0) // S, sales * (market >= 0))
-    planned = hh_total + t_total + gov_plan
+    planned = hh_total + t_total + gov_plan + export_plan
     ratio = np.divide(spent, planned, out=np.zeros(J), where=planned > 0)
     # each buyer pays its share of what was actually sold
     hh_paid = hh_plan * ratio[w.jurisdiction]
@@ -132,6 +136,10 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     ledger.transfer_by_jurisdiction("talent", "firms", ratio * t_total)
     ledger.transfer_by_jurisdiction("government", "firms", gov_paid)
     g.cash -= gov_paid
+    exports = export_plan * ratio
+    ledger.transfer_by_jurisdiction("foreign", "firms", exports)
+    state.foreign_other -= exports
+    month.flows["exports"] += exports
     f.sales[:] = sales
     f.cash += sales
     f.output[:] = sales / np.maximum(f.price, 1e-12)

@@ -1,15 +1,24 @@
 """Government: interest on public debt, deficit finance, and the optional endogenous policy responses.
 
-Mechanism: governments pay interest on their debt to the central bank; a cash deficit is financed
-by issuing debt to the central bank (new money), a surplus repays it. With ``government.lockin_response``
+Mechanism: governments pay interest on their debt to the central bank, and the central bank,
+consolidated with the banks, remits its interest income (on public debt and on firms' loans) to the
+treasury, as central banks remit their profits (so interest is income of the public sector, not a
+leak of money out of the economy). A cash deficit is financed by issuing debt to the central bank
+(new money); a surplus repays it. A fiscal rule sets next month's purchases: they rise
+by ``government.debt_response`` × the gap between the target and actual debt (in years of GDP, Bohn
+1998) and by ``government.unemployment_response`` × unemployment above its natural rate (Taylor 2000),
+each times monthly GDP; with taxes and benefits these are the automatic stabilisers, and they work
+when the policy rate is at its floor. With ``government.lockin_response``
 a government tightens capital controls while its monthly talent outflow exceeds a threshold ("lock
 them in"); with ``government.populist_response`` populism above a threshold raises CBDC surveillance
 and the robot tax. The responses take effect from next month (model/phases/policy.py).
 
-Reads: gov.cash, debt, policy_rate, populism; state.last_outflow_share; month's revenue and spending.
-Writes: gov.cash, debt, revenue, controls_response, surveillance_response, robot_tax_response;
+Reads: gov.cash, debt, policy_rate, populism; month.bank_interest; state.unemployment_j; state.last_outflow_share; month's
+revenue and spending.
+Writes: state.gdp_trend, state.purchases_adjustment; gov.cash, debt, revenue, controls_response, surveillance_response, robot_tax_response;
 flows (gov_spending).
-Ledger: government → central bank (interest, repayment); money issued to the government (deficits).
+Ledger: government → central bank (interest, repayment); central bank → government (remitted interest);
+money issued to the government (deficits).
 RNG: nothing.
 """
 
@@ -37,6 +46,11 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.cash -= interest
     ledger.transfer_by_jurisdiction("government", "central_bank", interest)
     month.flows["gov_spending"] += interest
+    # the central bank (consolidated with the banks) remits its interest income to the treasury
+    remitted = interest + month.bank_interest
+    ledger.transfer_by_jurisdiction("central_bank", "government", remitted)
+    g.cash += remitted
+    month.flows["gov_revenue"] += remitted
     # deficits are financed by issuing debt to the central bank; surpluses repay it
     borrow = np.maximum(-g.cash, 0.0)
     ledger.issue("government", borrow)
@@ -47,6 +61,12 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.cash -= repay
     g.debt -= repay
     g.revenue[:] = month.flows["gov_revenue"]
+    # fiscal rule: purchases rise when debt is below its target ratio to GDP and fall when above
+    state.gdp_trend += (month.flows["gdp"] - state.gdp_trend) / 12.0
+    debt_ratio = g.debt / np.maximum(12.0 * state.gdp_trend, 1e-12)
+    slack = state.unemployment_j - state.structure.natural_u
+    state.purchases_adjustment = (gp.debt_response * (state.debt_target - debt_ratio)
+                                  + gp.unemployment_response * slack) * state.gdp_trend
     if gp.lockin_response:
         g.controls_response[:] = lockin_response(g.controls_response, state.last_outflow_share,
                                                  gp.lockin_threshold, gp.lockin_step)

@@ -3,7 +3,10 @@
 Mechanism: employed workers earn their market's wage, the unemployed a benefit (replacement rate ×
 last wage), both after the income tax. AI talent is paid by its employer (a bits firm) in
 proportion to its productivity, taxed where it lives (an expat regime for foreigners where one
-exists); talent whose employer died is hired by another bits firm, at home when one is alive there.
+exists). Talent follows firm size: a bits firm employs the talent per task-month its jurisdiction's
+bits firms had at the start (none without human staff); a firm with more than that (beyond the
+hoarding slack) lets the excess go, and talent without an employer is hired by bits firms with
+openings, at home when one there is hiring.
 Distributions allocators paid last month reach households in proportion to their savings.
 Money moves when it is spent: savings rise now, and firms' cash falls by their wage and talent bills.
 
@@ -14,31 +17,90 @@ month.household_capital_income, firm_wage_cost, firm_talent_cost, talent_net_pay
 benefits, talent_pay, gov_revenue, gov_spending).
 Ledger: firms → households (net wages), firms → government (income tax), government → households
 (benefits), firms → talent (net pay, across jurisdictions), firms → government (tax on talent pay).
-RNG: the re-hiring of talent whose employer died (``pick_employer``).
+RNG: one uniform per talent (released by a shrinking employer?), then the hiring of talent without an
+employer (``pick_employer``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from model.accounts import government_receives
+from model.accounts import capital_income_shares, government_receives
 from model.domain import BITS
 from model.parameters import Parameters
 from model.phases.labour_market import assign_to_vacancies
 from model.state import Month, State
 
 
-def pick_employer(state: State, rng: np.random.Generator, jurisdiction: np.ndarray) -> np.ndarray:
-    """A bits firm for each talent: same jurisdiction if one is alive there, else anywhere; by size."""
+def pick_employer(state: State, rng: np.random.Generator, jurisdiction: np.ndarray,
+                  openings: np.ndarray | None = None) -> np.ndarray:
+    """A bits firm for each talent: in its jurisdiction if one there is hiring, else anywhere.
+
+    Firms are picked in proportion to their ``openings`` (talent they want and do not have), or to
+    their size when no firm has openings (or none are given).
+    """
     f = state.firms
     bits = np.flatnonzero(f.alive & (f.kind == BITS))
     if len(bits) == 0:
-        return np.full(len(jurisdiction), -1, dtype=np.int32)
-    size = np.maximum(f.tasks[bits], 1e-9)
-    market = f.jurisdiction[bits]
-    chosen = assign_to_vacancies(rng, jurisdiction, size, market)
-    fallback = bits[rng.choice(len(bits), size=len(jurisdiction), p=size / size.sum())]
+        return np.full(len(jurisdiction), -1, dtype=np.intp)
+    weight = openings[bits] if openings is not None and openings[bits].sum() > 0 else np.maximum(f.tasks[bits], 1e-9)
+    chosen = assign_to_vacancies(rng, jurisdiction, weight, f.jurisdiction[bits])
+    fallback = bits[rng.choice(len(bits), size=len(jurisdiction), p=weight / weight.sum())]
     return np.where(chosen >= 0, bits[np.maximum(chosen, 0)], fallback)
+
+
+def hire_talent(state: State, rng: np.random.Generator, rows: np.ndarray, openings: np.ndarray) -> np.ndarray:
+    """Employers for the talent ``rows``: firms with openings, and never more than a firm's openings.
+
+    Each row picks a firm by its openings (``pick_employer``); in random order, a firm takes rows while
+    they fit in its openings (in productivity units). A row that does not fit, a star bigger than any
+    opening among them, goes to a bits firm picked by size, where it is a small part of the payroll.
+    """
+    t, f = state.talent, state.firms
+    choice = pick_employer(state, rng, t.home[rows], openings)
+    units = t.productivity[rows] * t.weight[rows]
+    order = np.lexsort((rng.random(len(rows)), choice))
+    sorted_choice = choice[order]
+    cum = np.cumsum(units[order])
+    start = np.searchsorted(sorted_choice, sorted_choice, side="left")
+    before = cum - units[order] - np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
+    fits = np.empty(len(rows), dtype=bool)
+    fits[order] = (before + units[order] <= openings[np.maximum(sorted_choice, 0)] * 1.05) & (sorted_choice >= 0)
+    bits = np.flatnonzero(f.alive & (f.kind == BITS))
+    if (~fits).any() and len(bits):
+        size = np.maximum(f.tasks[bits], 1e-9)
+        choice[~fits] = bits[rng.choice(len(bits), size=int((~fits).sum()), p=size / size.sum())]
+    return choice
+
+
+def talent_slots(state: State) -> np.ndarray:
+    """(F,) talent each firm employs at its size, in productivity units (people × productivity); none for a firm
+    that is not a staffed bits firm.
+
+    A bits firm needs the talent per task-month its jurisdiction's bits firms had at the start
+    (``state.talent_intensity``), so talent follows firms as they grow and shrink; a star counts for as
+    many average researchers as her productivity (and is paid accordingly).
+    """
+    f = state.firms
+    staffed = f.alive & (f.kind == BITS) & (f.workers.sum(axis=1) > 0)
+    return np.where(staffed, f.tasks * state.talent_intensity[f.jurisdiction], 0.0)
+
+
+def talent_employed(state: State) -> np.ndarray:
+    """(F,) talent on each firm's payroll, in productivity units."""
+    t = state.talent
+    return np.bincount(np.maximum(t.employer, 0), weights=t.productivity * t.weight * (t.employer >= 0),
+                       minlength=len(state.firms))
+
+
+def release_excess_talent(state: State, slack: float, rng: np.random.Generator) -> None:
+    """Firms with more talent than their size needs (beyond ``slack``) let the excess go, at random."""
+    t = state.talent
+    held = talent_employed(state)
+    keep = talent_slots(state) * (1.0 + slack)
+    excess = np.clip(np.divide(held - keep, held, out=np.zeros_like(held), where=held > 0), 0.0, 1.0)
+    leaving = (t.employer >= 0) & (rng.random(len(t)) < excess[np.maximum(t.employer, 0)])
+    t.employer[leaving] = -1
 
 
 def worker_pay(state: State) -> tuple[np.ndarray, np.ndarray]:
@@ -50,10 +112,8 @@ def worker_pay(state: State) -> tuple[np.ndarray, np.ndarray]:
 
 
 def capital_income_per_person(state: State, received: np.ndarray) -> np.ndarray:
-    """Capital income ``received[j]`` spread over households of j in proportion to their savings."""
-    w = state.workers
-    held = w.by_jurisdiction(np.maximum(w.savings, 0) * w.weight)
-    return received[w.jurisdiction] * np.maximum(w.savings, 0) / np.maximum(held[w.jurisdiction], 1e-12)
+    """Capital income ``received[j]`` spread over households of j as it was paid (``capital_income_shares``)."""
+    return received[state.workers.jurisdiction] * capital_income_shares(state)
 
 
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
@@ -80,9 +140,11 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     month.flows["benefits"] += benefits
     month.flows["wages"] += wages
 
-    # talent pay: employer's scale, taxed where the talent lives
+    # talent follows firm size: shrinking firms let talent go, and it is hired where firms are hiring
+    release_excess_talent(state, p.labour.hoarding, rng)
     has_job = (t.employer >= 0) & f.alive[np.maximum(t.employer, 0)]
-    t.employer[~has_job] = pick_employer(state, rng, t.home[~has_job])
+    openings = np.maximum(talent_slots(state) - talent_employed(state), 0.0)
+    t.employer[~has_job] = hire_talent(state, rng, np.flatnonzero(~has_job), openings)
     t.pay[:] = np.where(t.employer >= 0, st.talent_pay[f.jurisdiction[np.maximum(t.employer, 0)]] * t.productivity, 0.0)
     ttax = st.talent_tax(t.location, t.home)
     employer_j = f.jurisdiction[np.maximum(t.employer, 0)]

@@ -6,19 +6,22 @@ This is where unemployment comes from. Mechanism, in order:
    ``labour.separation_rate``; a dead firm's staff all leave. Layoffs up to the automated share are
    flagged as displaced by automation.
 2. Matching. Vacancies (demand above staff) and job seekers meet in each market through a
-   Cobb-Douglas matching function; seekers also search one skill level down. Hires are placed
-   in firms in proportion to their vacancies.
-3. Wages follow each market's tightness against its normal level (where hires match separations at
-   natural unemployment), rise faster than they fall, and are indexed to anchored inflation; firms'
-   skill mix substitutes away from skills whose wages rose most.
+   Cobb-Douglas matching function; workers displaced by automation search less effectively (their
+   skills fit the jobs left less well), the unemployed also search one skill level down, and workers
+   in a job below their skill search on the job for one at their own skill (so underemployment
+   is not a trap). Hires are placed in firms in proportion to their vacancies.
+3. Wages follow a wage Phillips curve (Galí 2011): each market's wage builds in anchored expected
+   inflation, rises when the unemployment of its own workers is below that skill's natural rate
+   (higher for low skills) and falls, more slowly and never by more than ``labour.max_wage_cut`` a month, when it is
+   above; firms' skill mix substitutes away from skills whose wages rose most.
 
-Reads: firms' tasks, needs and staff, month.displaced, state.wage, state.separation_trend, gov.inflation.
+Reads: firms' tasks, needs and staff, month.displaced, state.wage, state.market_labour_force, gov.inflation.
 Writes: workers.employed, employer, job_skill, sector, wage, last_wage, displaced;
-firms.workers; state.wage, state.firm_need, state.separation_trend, state.unemployment_j;
+firms.workers; state.wage, state.firm_need, state.unemployment_j;
 month.labour_flows (separation and job-finding rates, vacancies; world and per jurisdiction).
 Ledger: nothing (wages are paid in model/phases/incomes.py).
-RNG: one uniform per employed worker (separation), one per job seeker (finding a job), one per hire
-(which firm), in that order.
+RNG: one uniform per employed worker (separation), one per unemployed job seeker (finding a job), one
+per underemployed worker (moving up), one per hire or move (which firm), in that order.
 """
 
 from __future__ import annotations
@@ -42,30 +45,23 @@ def matches(job_seekers, vacancies, efficiency: float, elasticity: float):
     return np.minimum(m, np.minimum(u, v))
 
 
-def normal_tightness(natural_unemployment, separation_rate: float, efficiency: float, elasticity: float):
-    """Vacancies per job seeker at which flows keep unemployment at its natural rate.
-
-    In a steady state hires equal separations, f·u* = s·(1 − u*), and the job-finding rate of
-    the matching function is f = A·θ^(1−α); solving for θ gives the normal tightness.
-    """
-    finding = separation_rate * (1.0 - natural_unemployment) / np.maximum(natural_unemployment, 1e-6)
-    return np.power(np.minimum(finding, 0.99) / efficiency, 1.0 / (1.0 - elasticity))
-
-
-def update_wages(wage, tightness, normal_tightness, up: float, down: float, inflation_monthly):
-    """Wages rise with tightness above normal and fall, slowly, with slack (downward stickiness).
+def update_wages(wage, unemployment, natural_unemployment, up: float, down: float, inflation_monthly,
+                 max_cut: float = 1.0):
+    """A wage Phillips curve: wages follow expected inflation, rise when unemployment is below its natural rate
+    and fall, more slowly, when it is above; nominal cuts are rare and small.
 
     Args:
         wage: wage index per market.
-        tightness: vacancies / job seekers per market.
-        normal_tightness: tightness at which wages only follow inflation.
-        up, down: response per unit of log tightness gap above / below normal (each month capped at ±5%).
+        unemployment: unemployment rate of each market's own workers.
+        natural_unemployment: the rate at which wages only follow expected inflation.
+        up, down: monthly wage change per unit of unemployment below / above it (each month capped at ±5%).
         inflation_monthly: expected monthly inflation built into wages (may be negative).
+        max_cut: most a market's nominal wage falls in a month (downward nominal wage rigidity).
     """
-    gap = np.log(np.maximum(tightness, 1e-6)) - np.log(np.maximum(normal_tightness, 1e-6))
+    gap = np.asarray(natural_unemployment) - np.asarray(unemployment)
     change = np.where(gap > 0, up * gap, down * gap)
     change = np.clip(change, -0.05, 0.05)
-    return wage * (1.0 + change) * (1.0 + inflation_monthly)
+    return wage * np.maximum((1.0 + change) * (1.0 + inflation_monthly), 1.0 - max_cut)
 
 
 def skill_needs(base_need, relative_wage, substitution: float):
@@ -150,41 +146,47 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     market = state.worker_market
     seekers = np.flatnonzero(~w.employed)
     own, below = market[seekers], market[seekers] - 1
+    effort = np.where(w.displaced[seekers], lab.displaced_search, 1.0)
     can_downgrade = w.skill[seekers] > LOW
     intensity = lab.downgrade_search * can_downgrade
-    u_people = (np.bincount(own, weights=w.weight[seekers], minlength=n_markets)
-                + np.bincount(np.where(can_downgrade, below, 0), weights=w.weight[seekers] * intensity, minlength=n_markets))
+    u_people = (np.bincount(own, weights=w.weight[seekers] * effort, minlength=n_markets)
+                + np.bincount(np.where(can_downgrade, below, 0), weights=w.weight[seekers] * effort * intensity,
+                              minlength=n_markets))
+    # the underemployed (in a job below their skill) look for one at their own skill while they work
+    underemployed = np.flatnonzero(w.employed & (w.job_skill < w.skill))
+    climbing_search = np.bincount(market[underemployed], weights=w.weight[underemployed] * lab.on_the_job_search,
+                                  minlength=n_markets)
     cell_market = f.job_cells().ravel()
     v_people = np.bincount(cell_market, weights=vac.ravel(), minlength=n_markets)
-    m = matches(u_people, v_people, lab.matching_efficiency, lab.matching_elasticity)
-    finding = np.divide(m, u_people, out=np.zeros_like(m), where=u_people > 0)
-    p_own = finding[own]
-    p_below = np.where(can_downgrade, finding[np.maximum(below, 0)] * intensity, 0.0)
+    searchers = u_people + climbing_search
+    m = matches(searchers, v_people, lab.matching_efficiency, lab.matching_elasticity)
+    finding = np.divide(m, searchers, out=np.zeros_like(m), where=searchers > 0)
+    p_own = finding[own] * effort
+    p_below = np.where(can_downgrade, finding[np.maximum(below, 0)] * intensity, 0.0) * effort
     draw = rng.random(len(seekers))
     job_market = np.where(draw < p_own, own, np.where(draw < p_own + p_below, below, -1))
     hired, job_market = seekers[job_market >= 0], job_market[job_market >= 0]
-    cells = assign_to_vacancies(rng, job_market, vac.ravel(), cell_market)
-    hired, cells = hired[cells >= 0], cells[cells >= 0]
-    w.employed[hired] = True
-    w.employer[hired] = cells // N_SKILLS
-    w.job_skill[hired] = cells % N_SKILLS
-    w.sector[hired] = f.sector[cells // N_SKILLS]
-    w.displaced[hired] = False
-    f.add_headcount(cells, w.weight[hired])
+    climbing = underemployed[rng.random(len(underemployed)) < lab.on_the_job_search * finding[market[underemployed]]]
+    movers = np.concatenate([hired, climbing])
+    cells = assign_to_vacancies(rng, np.concatenate([job_market, market[climbing]]), vac.ravel(), cell_market)
+    movers, cells = movers[cells >= 0], cells[cells >= 0]
+    climbed = w.employed[movers]
+    f.add_headcount(w.employer[movers[climbed]] * N_SKILLS + w.job_skill[movers[climbed]], -w.weight[movers[climbed]])
+    hired = movers[~climbed]
+    w.employed[movers] = True
+    w.employer[movers] = cells // N_SKILLS
+    w.job_skill[movers] = cells % N_SKILLS
+    w.sector[movers] = f.sector[cells // N_SKILLS]
+    w.displaced[movers] = False
+    f.add_headcount(cells, w.weight[movers])
 
-    # wages: tightness against its normal level, sticky downward
-    tight = np.divide(v_people, np.maximum(u_people, 1e-9))
-    # normal tightness: where hires would match the (smoothed) separations at natural unemployment;
-    # separations are measured per job market (leavers and staff both by the skill of the job held)
-    separated = np.bincount(gone_market, weights=w.weight[gone], minlength=n_markets)
-    rate = np.divide(separated, employed_people, out=state.separation_trend.copy(), where=employed_people > 0)
-    state.separation_trend = 0.95 * state.separation_trend + 0.05 * rate
-    normal = normal_tightness(np.repeat(state.structure.natural_u, N_SKILLS), state.separation_trend,
-                              lab.matching_efficiency, lab.matching_elasticity)
+    # wages: a Phillips curve in each market's unemployment (by the workers' own skill), sticky downward
+    unemployed = np.bincount(market, weights=w.weight * ~w.employed, minlength=n_markets)
+    market_u = np.divide(unemployed, state.market_labour_force, out=np.zeros(n_markets), where=state.market_labour_force > 0)
     anchor = p.central_bank.inflation_target
     infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * state.gov.inflation) / 12.0
-    state.wage = update_wages(state.wage.ravel(), tight, normal, lab.wage_up, lab.wage_down,
-                              np.repeat(infl_month, N_SKILLS)).reshape(J, N_SKILLS)
+    state.wage = update_wages(state.wage.ravel(), market_u, state.structure.natural_u_market.ravel(), lab.wage_up,
+                              lab.wage_down, np.repeat(infl_month, N_SKILLS), lab.max_wage_cut).reshape(J, N_SKILLS)
     w.wage[:] = state.wage.ravel()[state.worker_market - w.skill + np.maximum(w.job_skill, 0)] * w.employed
     state.firm_need = skill_needs(state.base_need, state.wage[f.jurisdiction] / state.structure.wage0[f.jurisdiction],
                                   lab.skill_substitution)

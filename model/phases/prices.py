@@ -4,12 +4,14 @@ Mechanism: each firm's target price is unit cost (wages, machines, talent) plus 
 when demand exceeds what it can make and cut when it falls short (bounded); prices close a share of
 the gap each month (nominal rigidity). Expected sales adapt to demand and set next month's scale.
 Valuations capitalise profit at the policy rate plus a premium. Each jurisdiction's price level is
-a sales-weighted geometric index of firms' prices; inflation expectations are an exponentially
-weighted average of annualised monthly inflation.
+a sales-weighted geometric index of firms' prices; year-on-year inflation compares it with twelve
+months earlier; inflation expectations (``gov.inflation``) are an exponentially weighted average of
+annualised monthly inflation.
 
 Reads: firms' prices, tasks, staff, shares, cash, debt, profit, sales; month.firm_demand,
-vendor_revenue, robot_cost, ai_cost, firm_talent_cost; state.wage; gov.policy_rate.
-Writes: firms.price, expected_sales, tasks, valuation; gov.inflation, price_index; state.prev_price_level.
+vendor_revenue, robot_cost, ai_cost; state.wage, talent_intensity; gov.policy_rate.
+Writes: firms.price, expected_sales, tasks, valuation; gov.inflation, price_index; state.prev_price_level,
+state.price_levels; month.inflation.
 Ledger: nothing. RNG: nothing.
 """
 
@@ -66,3 +68,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.inflation[:] = 0.9 * g.inflation + 0.1 * (12.0 * monthly)
     g.price_index[:] = level
     state.prev_price_level = level
+    row = month.step % 12
+    month.inflation = level / state.price_levels[row] - 1.0
+    state.price_levels[row] = level

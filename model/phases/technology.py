@@ -13,6 +13,7 @@ Ledger: nothing. RNG: nothing.
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from model.parameters import Parameters, month_index
 from model.state import Month, State
@@ -23,8 +24,8 @@ def logistic_path(start_value: float, midpoint_step: float, speed: float, steps:
 
     The standard logistic is rescaled so that it starts at ``start_value`` and still tends to 1.
     """
-    raw = 1.0 / (1.0 + np.exp(-speed * (steps - midpoint_step)))
-    raw0 = 1.0 / (1.0 + np.exp(speed * midpoint_step))
+    raw = expit(speed * (steps - midpoint_step))
+    raw0 = expit(-speed * midpoint_step)
     lifted = start_value + (1.0 - start_value) * (raw - raw0) / max(1.0 - raw0, 1e-12)
     return np.clip(lifted, 0.0, 1.0)
 
