@@ -49,20 +49,24 @@ def rest_of_world_receives(state: State, payer: str, payer_j, receiver_j, amount
     return received
 
 
-def capital_income_shares(state: State) -> np.ndarray:
-    """(W,) each worker's share (per person) of capital income paid to its jurisdiction's households: in
-    proportion to savings, or equal per person in a jurisdiction where nobody has any."""
+def capital_income_per_person(state: State, amounts: np.ndarray) -> np.ndarray:
+    """(W,) what each worker gets (per person) of ``amounts[j]`` paid to its jurisdiction's households: in
+    proportion to savings, or equally per person in a jurisdiction where nobody has any."""
     w = state.workers
-    savings = np.maximum(w.savings, 0)
-    held = w.by_jurisdiction(savings * w.weight)[w.jurisdiction]
-    people = w.by_jurisdiction(w.weight)[w.jurisdiction]
-    return np.where(held > 0, savings / np.maximum(held, 1e-300), 1.0 / people)
+    savings = np.maximum(w.savings, 0.0)
+    held = w.by_jurisdiction(savings * w.weight)
+    per_unit = np.divide(amounts, held, out=np.zeros_like(held), where=held > 0)
+    received = savings * per_unit[w.jurisdiction]
+    if (held <= 0).any():
+        received += np.where(held > 0, 0.0, amounts / state.structure.labour_force)[w.jurisdiction]
+    return received
 
 
 def households_receive_capital_income(state: State, payer: str, amounts: np.ndarray) -> None:
     """``amounts[j]`` paid to the households of j in proportion to their savings (per person where nobody has
     savings); it is also their capital income next month (``state.capital_income_accrued``)."""
-    w = state.workers
+    if not amounts.any():
+        return
     state.ledger.transfer_by_jurisdiction(payer, "households", amounts)
-    w.savings += amounts[w.jurisdiction] * capital_income_shares(state)
+    state.workers.savings += capital_income_per_person(state, amounts)
     state.capital_income_accrued += amounts

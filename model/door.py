@@ -10,7 +10,7 @@ import numpy as np
 from scipy.special import expit
 
 from model.parameters import Parameters
-from model.state import State, Structure
+from model.state import State
 
 
 def crypto_escape(crypto_access, cbdc_adoption, surveillance, leak: float, enforcement: float):
@@ -88,19 +88,3 @@ def political_risk_now(state: State, p: Parameters) -> np.ndarray:
     g = state.gov
     return political_risk(g.populism, g.violence_risk, g.cbdc_adoption, g.cbdc_surveillance, lockin_now(state, p),
                           p.finance.risk_weights)
-
-
-def haven_pull(structure: Structure, origin: np.ndarray) -> np.ndarray:
-    """(n, J) where money leaving each origin goes, by amenity and safety.
-
-    Havens other than the origin; where the origin is the only haven (or there are none), every
-    other jurisdiction.
-    """
-    st = structure
-    attraction = st.amenity + st.safety
-    others = np.ones((len(origin), len(st.names)), dtype=bool)
-    others[np.arange(len(origin)), origin] = False
-    havens = others & st.haven[None, :]
-    allowed = np.where(havens.any(axis=1, keepdims=True), havens, others)
-    shares = allowed * attraction[None, :]
-    return shares / np.maximum(shares.sum(axis=1, keepdims=True), 1e-12)

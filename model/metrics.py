@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from model.domain import ALLOCATOR_KINDS, SECTORS, SKILLS
-from model.phases.capital_allocation import share_prices
+from model.phases.goods_market import price_index
 from model.state import Month, State
 
 GINI_SAMPLE = 20_000
@@ -46,7 +46,7 @@ def metric_names(jurisdictions: list[str]) -> list[str]:
         "robots_per_1000", *[f"robots_per_1000_{j}" for j in js], "gdp", *[f"gdp_{j}" for j in js],
         "real_gdp", *[f"real_gdp_{j}" for j in js], "consumption", "labour_share", *[f"labour_share_{j}" for j in js],
         "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation", *[f"inflation_{j}" for j in js],
-        "price_level", *[f"price_level_{j}" for j in js],
+        "price_level", *[f"price_level_{j}" for j in js], *[f"price_{s}" for s in SECTORS],
         "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
         *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
         *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
@@ -147,6 +147,12 @@ class Metrics:
         v["policy_rate"] = float(share @ g.policy_rate)
         v["inflation"] = float(share @ month.inflation)
         v["price_level"] = float(share @ g.price_index)
+        # each sector's world price index (sales-weighted geometric, like the jurisdictions' price levels):
+        # where automation lowers costs, these fall
+        previous = np.array([v[f"price_{s}"] or 1.0 for s in SECTORS])
+        sector_price = price_index(f.price / state.price0, f.sales * f.alive, f.sector, len(SECTORS), empty=previous)
+        for k, s in enumerate(SECTORS):
+            v[f"price_{s}"] = float(sector_price[k])
         lf_j = st.labour_force
         v["populism"] = float((g.populism * lf_j).sum() / lf_j.sum())
         v["violence_risk"] = float((g.violence_risk * lf_j).sum() / lf_j.sum())
@@ -168,7 +174,7 @@ class Metrics:
 
         v["gov_revenue"] = float(g.revenue.sum())
         v["gov_debt"] = float(g.debt.sum())
-        steered = np.bincount(a.kind, weights=a.cash + a.holdings(share_prices(state)), minlength=len(ALLOCATOR_KINDS))
+        steered = np.bincount(a.kind, weights=a.cash + a.holdings(month.share_price), minlength=len(ALLOCATOR_KINDS))
         for k, kind in enumerate(ALLOCATOR_KINDS):
             v[f"capital_{kind}"] = float(steered[k])
             v[f"capital_share_{kind}"] = float(steered[k] / max(steered.sum(), 1e-12))

@@ -153,12 +153,15 @@ class Jurisdiction(Strict):
     amenity: float = param(0.5, 0.0, 1.0, "index", "Mercer quality of living (rescaled)", "quality of life for talent")
     baseline_safety: float = param(0.8, 0.0, 1.0, "index", "Global Peace Index (rescaled)", "personal safety absent unrest")
     electricity_cost: float = param(0.08, 0.01, 1.0, "$/kWh", "IEA 2024 industrial prices", "electricity price; scales the cost of AI services (relative to the home jurisdiction)")
-    haven: bool = Field(False, description="a haven: where fleeing capital goes (talent weighs taxes, capacity and congestion everywhere)",
+    haven: bool = Field(False, description="labels the jurisdiction a haven for the experiments that count arrivals at havens; the model treats every jurisdiction alike (talent weighs taxes, capacity and congestion everywhere; fleeing capital buys firms in every other jurisdiction)",
                         json_schema_extra={"unit": "flag", "source": "scenario"})
     haven_capacity: float = param(1e9, 0.0, 1e9, "people", "housing and visa intake (assumption)",
                                   "most foreign AI talent the jurisdiction can take in, cumulatively")
     crypto_access: float = param(0.5, 0.0, 1.0, "index", "Chainalysis adoption index (rescaled)", "legal crypto rail for moving wealth and licensing IP")
     talent_share: float = param(0.1, 0.0, 1.0, "share", "Stanford AI Index / MacroPolo talent tracker", "weight of the jurisdiction in the world's AI talent (shares are normalised over the jurisdictions modelled)")
+    import_share: float = param(0.15, 0.0, 0.9, "share of private spending",
+                                "OECD TiVA 2023 (foreign value added in final demand)",
+                                "share of households' and AI talent's spending on goods made in other jurisdictions")
     talent_pay: float = param(25.0, 1.0, 500.0, "k$/month", "levels.fyi 2024 (PPP)", "gross monthly pay of AI talent of average productivity")
     allocator_mix: list[float] = Field(
         default_factory=lambda: [0.6, 0.3, 0.0, 0.1],
@@ -222,6 +225,7 @@ def _jurisdiction(**kw) -> dict:
 
 DEFAULT_JURISDICTIONS: dict[str, dict] = {
     "US": _jurisdiction(
+        import_share=0.11,
         population=335e6, labour_force_share=0.50, working_age_share=0.65, skill_mix=[0.33, 0.45, 0.22],
         sector_mix=[0.10, 0.12, 0.06, 0.62, 0.02, 0.08],
         wage_low=3.2, wage_medium=5.8, wage_high=10.5, income_tax=0.30, top_income_tax=0.45,
@@ -231,6 +235,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         carry_tax=0.20,
     ),
     "China": _jurisdiction(
+        import_share=0.12,
         population=1410e6, labour_force_share=0.55, working_age_share=0.69, skill_mix=[0.50, 0.38, 0.12],
         sector_mix=[0.10, 0.28, 0.10, 0.46, 0.02, 0.04],
         wage_low=1.3, wage_medium=2.2, wage_high=4.5, income_tax=0.20, top_income_tax=0.45,
@@ -241,6 +246,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         carry_tax=0.20,
     ),
     "EU": _jurisdiction(
+        import_share=0.12,
         population=450e6, labour_force_share=0.48, working_age_share=0.64, skill_mix=[0.30, 0.47, 0.23],
         sector_mix=[0.10, 0.16, 0.06, 0.61, 0.01, 0.06],
         wage_low=2.6, wage_medium=4.4, wage_high=7.5, income_tax=0.38, top_income_tax=0.50,
@@ -250,6 +256,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         cbdc_start="2029-01", cbdc_surveillance=0.3, carry_tax=0.26,
     ),
     "Singapore": _jurisdiction(
+        import_share=0.4,
         population=6.0e6, labour_force_share=0.60, working_age_share=0.72, skill_mix=[0.25, 0.45, 0.30],
         sector_mix=[0.09, 0.13, 0.08, 0.60, 0.02, 0.08],
         wage_low=2.5, wage_medium=5.0, wage_high=9.5, income_tax=0.15, top_income_tax=0.24,
@@ -259,6 +266,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         haven=True, haven_capacity=300_000, carry_tax=0.0, expat_tax=0.15,
     ),
     "UAE": _jurisdiction(
+        import_share=0.4,
         population=9.4e6, labour_force_share=0.70, working_age_share=0.82, skill_mix=[0.45, 0.35, 0.20],
         sector_mix=[0.12, 0.10, 0.12, 0.60, 0.01, 0.05],
         wage_low=1.5, wage_medium=4.5, wage_high=10.0, income_tax=0.0, top_income_tax=0.0,
@@ -268,6 +276,7 @@ DEFAULT_JURISDICTIONS: dict[str, dict] = {
         haven=True, haven_capacity=500_000, carry_tax=0.0,
     ),
     "Switzerland": _jurisdiction(
+        import_share=0.3,
         population=9.0e6, labour_force_share=0.55, working_age_share=0.66, skill_mix=[0.20, 0.48, 0.32],
         sector_mix=[0.09, 0.18, 0.06, 0.57, 0.02, 0.08],
         wage_low=4.5, wage_medium=7.5, wage_high=12.0, income_tax=0.22, top_income_tax=0.35,
@@ -320,7 +329,7 @@ class Population(Strict):
     """How many agents there are and whom they stand for."""
 
     scale: float = param(1.0, 0.01, 1000.0, "multiplier", "model design", "agent-count multiplier; results must not depend on it beyond noise")
-    workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by sqrt of labour force)")
+    workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by labour force to the power population.allocation_exponent)")
     talent: int = param(2_000, 50, 10_000_000, "agents at scale 1", "model design", "AI-talent agents at scale 1")
     allocation_exponent: float = param(0.25, 0.0, 1.0, "exponent", "model design",
                                        "worker agents per jurisdiction ∝ labour force ^ this (0 = as many everywhere, 1 = in proportion): small jurisdictions need enough agents for smooth markets")
@@ -349,7 +358,8 @@ class Technology(Strict):
 
     robot_price: float = param(2.4, 0.05, 50.0, "k$/month per worker-equivalent", "Goldman Sachs 2024 humanoid cost (rental-equivalent)",
                                "monthly cost of robot time doing one low-skill worker's tasks at start")
-    workers_per_robot: float = param(3.0, 0.1, 10.0, "worker-equivalents", "duty cycle: ~20 h a day, 7 days vs a 40-45 h week",
+    workers_per_robot: float = param(4.0, 0.1, 10.0, "worker-equivalents",
+                                     "duty cycle (~20 h a day, 7 days vs a 40-45 h week: 3.3); calibrated to 4 with Acemoglu & Restrepo's employment effect per robot (see VALIDATION.md)",
                                      "full-time workers' tasks one robot does; robot counts and densities count robots")
     robot_price_decline: float = param(0.10, 0.0, 0.8, "per year", "ARK/Goldman cost curves", "annual rate robot prices fall")
     ai_service_price: float = param(1.2, 0.01, 50.0, "k$/month per task", "API pricing 2024 (assumption)", "monthly cost of AI services doing one white-collar worker's tasks")
@@ -369,15 +379,16 @@ class Labour(Strict):
             raise ValueError(f"expected 3 ratios in (0, 10], got {v}")
         return v
 
-    matching_efficiency: float = param(0.55, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001", "scale of the Cobb-Douglas matching function")
-    matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "elasticity of matches to unemployment")
+    matching_efficiency: float = param(0.75, 0.01, 3.0, "per month", "Petrongolo & Pissarides 2001; calibrated to a job-finding rate of about 40% a month (Shimer 2012)",
+                                       "A in the Cobb-Douglas meeting rate A·(V/U)^(1-α) of a job seeker; she finds a job in a month with probability 1 - exp(-rate)")
+    matching_elasticity: float = param(0.5, 0.1, 0.9, "elasticity", "Petrongolo & Pissarides 2001", "α: elasticity of matches to unemployment")
     separation_rate: float = param(0.015, 0.0, 0.2, "per month", "BLS JOLTS", "exogenous monthly separation rate")
     wage_up: float = param(0.07, 0.0, 2.0, "per month per unit of unemployment gap",
                            "Galí 2011 (wage Phillips curve: ≈0.5-1 pp of yearly wage inflation per pp of unemployment gap)",
                            "monthly wage rise per unit of unemployment below its natural rate")
-    wage_down: float = param(0.05, 0.0, 2.0, "per month per unit of unemployment gap",
-                             "Galí 2011; Bewley 1999 (wages fall more slowly than they rise)",
-                             "monthly wage cut per unit of unemployment above its natural rate; small = sticky")
+    wage_down: float = param(0.07, 0.0, 2.0, "per month per unit of unemployment gap",
+                             "Galí 2011 (one slope both ways; downward rigidity comes from max_wage_cut, Bewley 1999)",
+                             "monthly wage cut per unit of unemployment above its natural rate, before the floor on nominal cuts")
     natural_by_skill: list[float] = Field(
         default_factory=lambda: [1.35, 0.9, 0.55],
         description="natural unemployment of low, medium and high skill relative to the jurisdiction's natural rate "
@@ -389,7 +400,7 @@ class Labour(Strict):
     downgrade_search: float = param(0.3, 0.0, 1.0, "search intensity", "Barnichon & Zylberberg 2019 (underemployment); assumption",
                                     "how hard the unemployed also look for jobs one skill level below their own")
     displaced_search: float = param(0.3, 0.0, 1.0, "search effectiveness",
-                                    "Farber 2017; Davis & von Wachter 2011 (displaced workers are re-employed more slowly)",
+                                    "Farber 2017; Davis & von Wachter 2011 (displaced workers are re-employed far more slowly)",
                                     "job-finding effectiveness of workers displaced by automation, relative to other job seekers")
     on_the_job_search: float = param(0.3, 0.0, 1.0, "search intensity",
                                      "Faberman, Mueller, Şahin & Topa 2022 (Econometrica): the employed search less than the unemployed",
@@ -413,7 +424,7 @@ class Goods(Strict):
     sector_elasticity: float = param(0.5, 0.0, 3.0, "elasticity", "Herrendorf, Rogerson & Valentinyi 2013 (< 1)",
                                      "substitution between sectors: below 1, spending shifts toward sectors whose prices fall least")
     price_elasticity: float = param(2.0, 0.1, 10.0, "elasticity", "Broda & Weinstein 2006", "elasticity of a firm's market share to its relative price")
-    markup: float = param(0.6, 0.0, 2.0, "share over unit cost",
+    markup: float = param(0.61, 0.0, 2.0, "share over unit cost",
                           "De Loecker, Eeckhout & Unger 2020 (sales-weighted markup over variable cost 1.61 in 2016)",
                           "target markup over labour, talent and machine costs; it pays for capital and profits")
     demand_pricing: float = param(0.5, 0.0, 3.0, "elasticity", "Assenza et al. 2015 (CATS price rule); assumption",

@@ -152,10 +152,9 @@ class AllocatorPopulation:
         """(A,) value of each allocator's shares at ``share_price`` (F,)."""
         return self.stakes @ share_price
 
-    def holdings_abroad(self, share_price: np.ndarray) -> np.ndarray:
-        """(A,) value of each allocator's shares in other jurisdictions' firms."""
-        abroad = self.firm_jurisdiction[None, :] != self.jurisdiction[:, None]
-        return (self.stakes * abroad) @ share_price
+    def holdings_by_jurisdiction(self, share_price: np.ndarray) -> np.ndarray:
+        """(A, J) value of each allocator's shares, by the jurisdiction of the firms held."""
+        return self.stakes @ (share_price[:, None] * np.eye(self.n_jurisdictions)[self.firm_jurisdiction])
 
 
 class GovernmentPopulation:

@@ -20,7 +20,7 @@ from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPo
 
 # money flows per jurisdiction accumulated over the month (k$), reported by the metrics
 FLOWS = ("gov_revenue", "gov_spending", "fees", "capital_out", "talent_wealth_out", "consumption", "wages",
-         "talent_pay", "gdp", "exports", "ip_value", "profits_positive", "benefits")
+         "talent_pay", "gdp", "exports", "imports", "ip_value", "profits_positive", "benefits")
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Structure:
     haven: np.ndarray
     capacity: np.ndarray
     crypto: np.ndarray
+    import_share: np.ndarray         # (J,) share of residents' private spending on goods from abroad
     talent_pay: np.ndarray
     cbdc_start: np.ndarray            # step index of the CBDC start
     cbdc_speed: np.ndarray
@@ -105,6 +106,7 @@ class State:
     price_levels: np.ndarray = None   # (12, J) the last twelve months' price levels; row m % 12 holds month m
     demand_shock: np.ndarray = None   # (J,) AR(1) aggregate demand shock
     real_purchases: np.ndarray = None  # (J,) government purchases in real terms at the start
+    trade: np.ndarray = None          # (J, J) shares of each jurisdiction's private spending bought from each
     purchases_adjustment: np.ndarray = None  # (J,) the fiscal rule's change to nominal purchases this month
     gdp_trend: np.ndarray = None      # (J,) nominal GDP per month, smoothed over about a year
     debt_target: np.ndarray = None    # (J,) public debt in years of GDP that the fiscal rule steers toward
@@ -181,6 +183,8 @@ class Month:
     bank_interest: np.ndarray = None           # (J,) interest firms paid the banking system this month
     # prices
     inflation: np.ndarray = None               # (J,) year-on-year inflation of the price level, this month
+    # capital allocation
+    share_price: np.ndarray = None             # (F,) price of one share of each firm this month
     # entry and exit
     exits: int = 0
     entries: int = 0

@@ -88,7 +88,8 @@ def build_structure(p: Parameters) -> Structure:
         corporate_tax=arr("corporate_tax"), capital_gains_tax=arr("capital_gains_tax"),
         replacement=arr("replacement_rate"), amenity=arr("amenity"), safety=arr("baseline_safety"),
         electricity=arr("electricity_cost"), haven=np.array([j.haven for j in js]),
-        capacity=arr("haven_capacity"), crypto=arr("crypto_access"), talent_pay=arr("talent_pay"),
+        capacity=arr("haven_capacity"), crypto=arr("crypto_access"), import_share=arr("import_share"),
+        talent_pay=arr("talent_pay"),
         cbdc_start=np.array([month_index(j.cbdc_start) - origin for j in js]),
         cbdc_speed=arr("cbdc_adoption_speed"),
         home=names.index(p.home),
@@ -186,6 +187,9 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     _firm_finance(state, p, cost)
     _allocators(state, p)
     _government(state, p)
+    # trade balanced at the start: private spending is what firms sell less what governments buy
+    sales = state.per_jurisdiction(firms.jurisdiction, firms.expected_sales * firms.alive)
+    state.trade = goods_market.balanced_trade(st.import_share, np.maximum(sales - state.real_purchases, 0.0))
     for sector, amounts in (("households", workers.by_jurisdiction(workers.savings * workers.weight)),
                             ("talent", state.per_jurisdiction(talent.location, talent.liquid * talent.weight)),
                             ("firms", state.per_jurisdiction(firms.jurisdiction, firms.cash)),
@@ -334,7 +338,7 @@ def _household_savings(state: State, p: Parameters) -> np.ndarray:
     Returns:
         Each jurisdiction's households' profit income per month, after corporate and capital-gains tax.
     """
-    st, w, f = state.structure, state.workers, state.firms
+    st, w = state.structure, state.workers
     net_wage, benefit = worker_pay(state)
     net_income = net_wage + benefit
     profit_income = _profits(state, p) * (1 - st.corporate_tax) * (1 - st.capital_gains_tax)

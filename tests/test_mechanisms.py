@@ -121,10 +121,11 @@ def test_displaced_share_is_rise_over_remaining_human_share():
 # =========================================================================== labour market
 
 
-def test_matches_cobb_douglas_capped_by_both_sides():
-    # A=0.5, alpha=0.5: 0.5*sqrt(4*9) = 3 (<= 4, 9); 0.5*sqrt(100*1) = 5 -> capped at V=1; zeros
+def test_matches_poisson_meetings_aggregated_over_the_month():
+    # A=0.5, alpha=0.5: rate 0.5*sqrt(9/4) = 0.75 -> 4*(1-e^-0.75); rate 0.5*sqrt(1/100) -> 100*(1-e^-0.05),
+    # capped at V=1; an empty side gives no matches
     out = labour_market.matches(np.array([4.0, 100.0, 0.0, 9.0]), np.array([9.0, 1.0, 5.0, 0.0]), 0.5, 0.5)
-    np.testing.assert_allclose(out, [3.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(out, [4.0 * (1 - np.exp(-0.75)), 1.0, 0.0, 0.0])
 
 
 def test_matches_never_exceed_either_side_and_vanish_with_an_empty_side():
@@ -134,6 +135,13 @@ def test_matches_never_exceed_either_side_and_vanish_with_an_empty_side():
     assert np.all(m <= u + 1e-12) and np.all(m <= v + 1e-12) and np.all(m >= 0)
     assert np.all(labour_market.matches(u, np.zeros(200), 2.0, 0.4) == 0)
     assert np.all(labour_market.matches(np.zeros(200), v, 2.0, 0.4) == 0)
+
+
+def test_job_finding_rate_stays_below_one_however_tight_the_market():
+    seekers = np.ones(5)
+    vacancies = np.array([0.1, 1.0, 3.0, 10.0, 30.0])
+    finding = labour_market.matches(seekers, vacancies, 0.75, 0.5) / seekers
+    assert np.all(np.diff(finding) > 0) and np.all(finding < 1.0)
 
 
 def test_update_wages_asymmetric_capped_and_indexed():

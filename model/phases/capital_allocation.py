@@ -4,7 +4,8 @@ Mechanism, in order:
 1. Venture funds charge "two and twenty": a 2% yearly fee on assets and 20% carry on returns above a
    hurdle; the GP's fee income is taxed as ordinary income and the carry at the carried-interest rate.
 2. Allocators pass most of the dividends they received on to their investors and pay out a small
-   share of their assets (taxed as capital gains). What households get
+   share of their assets (taxed as capital gains); a sovereign fund pays its government (like
+   Singapore's net investment returns contribution or Norway's fiscal rule). What households get
    (after-tax GP income and distributions) becomes their capital income next month.
 3. Households hand a share of their monthly saving to allocators; venture's share of new money, and
    investors' recommitment of uninvested cash, follow the carry's tax advantage over ordinary income.
@@ -15,11 +16,11 @@ Mechanism, in order:
 
 Reads: allocators' cash, stakes, income; firms' valuation, sales, profit, capital; workers.income,
 savings; month.household_consumption; gov.carry_tax; state.venture_share.
-Writes: allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash, capital,
+Writes: month.share_price; allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash, capital,
 tournament_weight; state.venture_share, state.next_review, state.capital_income_accrued;
 flows (fees, gov_revenue).
-Ledger: allocators → government (GP and capital-gains tax), allocators → households (GP income and
-distributions), households → allocators (new savings), allocators → firms (investment, pooled).
+Ledger: allocators → government (GP and capital-gains tax, sovereign funds' distributions),
+allocators → households (GP income and distributions), households → allocators (new savings), allocators → firms (investment, pooled).
 RNG: nothing.
 """
 
@@ -112,6 +113,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     a, f, w, st, g = state.allocators, state.firms, state.workers, state.structure, state.gov
     fin = p.finance
     aj = a.jurisdiction
+    month.share_price = share_prices(state)
     invested = a.committed
     # venture: "two and twenty" on committed capital; the carry is taxed at the carried-interest rate
     venture = a.kind == VENTURE
@@ -128,9 +130,11 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     passed_on = fin.income_payout * np.maximum(a.income - fee - carry, 0.0)
     distribution = np.minimum(fin.distribution_rate * (invested + a.cash) + passed_on, np.maximum(a.cash, 0.0))
     a.cash -= distribution
-    cg_tax = distribution * st.capital_gains_tax[aj]
-    to_gov = state.per_jurisdiction(aj, gp_tax + cg_tax)
-    to_households = state.per_jurisdiction(aj, fee + carry - gp_tax + distribution - cg_tax)
+    # a sovereign fund's owner is its government: its distributions are public revenue
+    sovereign = a.kind == SOVEREIGN
+    cg_tax = distribution * st.capital_gains_tax[aj] * ~sovereign
+    to_gov = state.per_jurisdiction(aj, gp_tax + cg_tax + distribution * sovereign)
+    to_households = state.per_jurisdiction(aj, fee + carry - gp_tax + (distribution - cg_tax) * ~sovereign)
     jurisdictions = np.arange(state.n_j)
     government_receives(state, month, "allocators", jurisdictions, jurisdictions, to_gov)
     households_receive_capital_income(state, "allocators", to_households)
@@ -157,7 +161,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
                   / np.maximum(inflow[w.jurisdiction], 1e-12)) / np.maximum(w.weight, 1e-12)
     a.cash += got
     state.ledger.transfer_by_jurisdiction("households", "allocators", got_j)
-    _recommit_to_venture(state, p)
+    _recommit_to_venture(state, month, p)
 
     # tournament reviews: scale the best, defund the rest
     if month.step + 1 >= state.next_review:
@@ -168,10 +172,10 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
             weights = tournament_review(score, funded, fin.tournament_keep, fin.tournament_scale_up)
             f.tournament_weight[funded] = weights[funded]
 
-    _deploy(state, p)
+    _deploy(state, month, p)
 
 
-def _deploy(state: State, p: Parameters) -> None:
+def _deploy(state: State, month: Month, p: Parameters) -> None:
     """Allocators put a share of their cash into firms, spread by their kind's deployment weights.
 
     Each allocator invests in its own jurisdiction's firms (sovereign funds anywhere), buying new
@@ -179,7 +183,7 @@ def _deploy(state: State, p: Parameters) -> None:
     touches only its jurisdiction's slice.
     """
     fin, a, f = p.finance, state.allocators, state.firms
-    price = share_prices(state)
+    price = month.share_price
     rates = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
     amount = rates[a.kind] * np.maximum(a.cash, 0.0)
     is_bits = (f.kind == BITS).astype(float)
@@ -205,7 +209,7 @@ def _deploy(state: State, p: Parameters) -> None:
                         state.per_jurisdiction(f.jurisdiction, inflow))
 
 
-def _recommit_to_venture(state: State, p: Parameters) -> None:
+def _recommit_to_venture(state: State, month: Month, p: Parameters) -> None:
     """Investors move uninvested cash between venture and other allocators toward venture's target share.
 
     The target share of each jurisdiction's allocator assets is the starting share scaled by how far
@@ -213,7 +217,7 @@ def _recommit_to_venture(state: State, p: Parameters) -> None:
     """
     a, speed, J = state.allocators, p.finance.venture_share_speed, state.n_j
     aj = a.jurisdiction
-    assets = a.cash + a.holdings(share_prices(state))
+    assets = a.cash + a.holdings(month.share_price)
     venture = a.kind == VENTURE
     total = state.per_jurisdiction(aj, assets)
     actual = np.divide(state.per_jurisdiction(aj, assets * venture), total, out=np.zeros(J), where=total > 0)

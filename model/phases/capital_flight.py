@@ -9,7 +9,7 @@ the destinations' allocators, receive the money and invest or pay it out at home
 dividends on the stakes bought flow back to their new owner. Capital that flees changes who owns
 what and where the money is, and the ledger shows it arrive.
 
-Reads: allocators' cash and shares; firms' value (share prices); gov.populism, violence_risk, cbdc_adoption,
+Reads: allocators' cash and shares; month.share_price; gov.populism, violence_risk, cbdc_adoption,
 cbdc_surveillance, capital_controls; state.last_outflow_share (feared lock-in).
 Writes: allocators.cash, stakes; state.cumulative["capital_out"]; flows (capital_out).
 Ledger: allocators → allocators of the destination jurisdictions (pooled).
@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from model.door import crypto_escape_now, political_risk_now
-from model.phases.capital_allocation import share_prices
 from model.parameters import Parameters
 from model.state import Month, State
 
@@ -43,45 +42,46 @@ def capital_outflow(assets, offshore, cash, desired_share, speed: float, stringe
     return np.clip(np.minimum(wanted, formal_cap + leak), 0.0, np.maximum(cash, 0.0))
 
 
-def foreign_purchases(state: State, amounts: np.ndarray, price: np.ndarray) -> np.ndarray:
-    """(A, F) shares each allocator buys abroad with ``amounts[a]`` at ``price`` (F,).
+def buy_abroad(state: State, amounts: np.ndarray, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each allocator spends ``amounts[a]`` on a value-weighted portfolio of every other jurisdiction's alive firms,
+    buying the shares from their holders, pro rata to their holdings (never more of a firm than exists).
 
-    The money buys a value-weighted portfolio of every other jurisdiction's alive firms, never more
-    of a firm than exists.
+    Returns:
+        What each allocator pays and what it receives for the shares it sells (A,), at ``price`` (F,).
     """
     a, f = state.allocators, state.firms
     shares = a.stakes.sum(axis=0) * f.alive
-    weight = (shares * price)[None, :] * (f.jurisdiction[None, :] != a.jurisdiction[:, None])
-    total = weight.sum(axis=1, keepdims=True)
-    wanted = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0) * amounts[:, None] / price[None, :]
-    demand = wanted.sum(axis=0)
-    return wanted * np.divide(shares, demand, out=np.ones_like(demand), where=demand > shares)[None, :]
-
-
-def trade_stakes(state: State, bought: np.ndarray, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Move ``bought`` (A, F) shares to their buyers from every holder of each firm, pro rata to its holding.
-
-    Returns:
-        What each allocator pays and what it receives for the shares it sells (A,), at ``price``.
-    """
-    a = state.allocators
-    shares = a.stakes.sum(axis=0)
-    sold = a.stakes * np.divide(bought.sum(axis=0), shares, out=np.zeros_like(shares), where=shares > 0)[None, :]
-    a.stakes += bought - sold
-    return bought @ price, sold @ price
+    value = shares * price
+    value_j = state.per_jurisdiction(f.jurisdiction, value)
+    coef = np.divide(amounts, value_j.sum() - value_j[a.jurisdiction], out=np.zeros(len(a)),
+                     where=value_j.sum() - value_j[a.jurisdiction] > 0)
+    coef_j = state.per_jurisdiction(a.jurisdiction, coef)
+    demand = value * (coef_j.sum() - coef_j[f.jurisdiction])        # money each firm's holders are offered
+    scale = np.divide(value, demand, out=np.ones_like(demand), where=demand > value)
+    sold_share = np.divide(demand * scale, value, out=np.zeros_like(value), where=value > 0)
+    received = a.stakes @ (sold_share * price)
+    bought = np.outer(coef, shares * scale)
+    bought[a.jurisdiction[:, None] == f.jurisdiction[None, :]] = 0.0
+    a.stakes *= 1.0 - sold_share
+    a.stakes += bought
+    scaled_value_j = state.per_jurisdiction(f.jurisdiction, value * scale)
+    paid = coef * (scaled_value_j.sum() - scaled_value_j[a.jurisdiction])
+    return paid, received
 
 
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
     a, g = state.allocators, state.gov
     aj = a.jurisdiction
     desired = desired_offshore_share(political_risk_now(state, p), p.finance.flight_risk_weight)
-    price = share_prices(state)
-    offshore = a.holdings_abroad(price)
-    home_assets = a.cash + a.holdings(price) - offshore
+    price = month.share_price
+    held = a.holdings_by_jurisdiction(price)
+    at_home = held[np.arange(len(a)), aj]
+    offshore = held.sum(axis=1) - at_home
+    home_assets = a.cash + at_home
     escape = crypto_escape_now(state, p)
     out = capital_outflow(home_assets, offshore, a.cash, desired[aj], p.finance.flight_speed,
                           g.capital_controls[aj], escape[aj], p.controls.max_outflow)
-    paid, received = trade_stakes(state, foreign_purchases(state, out, price), price)
+    paid, received = buy_abroad(state, out, price)
     a.cash += received - paid
     a.committed += paid - np.minimum(received, a.committed)
     state.ledger.pooled("allocators", state.per_jurisdiction(aj, paid), "allocators", state.per_jurisdiction(aj, received))

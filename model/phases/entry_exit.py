@@ -3,7 +3,7 @@ empty slots.
 
 Mechanism: a firm whose cash is negative borrows from the banks up to ``finance.debt_limit`` months
 of expected sales (new money). A firm still short of cash fails: the banks write off the loss, its
-staff are laid off and its investors lose their stakes. Each month a share of the empty firm slots
+staff and talent are let go and its investors lose their stakes. Each month a share of the empty firm slots
 is refilled by an entrant where the market's demand outruns what its firms can make (free entry:
 Hopenhayn 1992; the chance rises with the excess up to ``finance.entry_rate`` at
 ``finance.entry_pressure``, so a market in balance sees no entry), funded by the allocator of its
@@ -13,7 +13,7 @@ is one), sized and priced like the median firm of its market.
 Reads: firms' cash, debt, expected sales, tasks, prices, capacity; month.firm_demand; allocators' cash;
 state.wage, firm needs.
 Writes: firms (cash, debt, alive, capital, tasks, expected_sales, price, automated shares,
-tournament_weight); allocators.cash, stakes; workers (separations); state.unemployment_j (after
+tournament_weight); allocators.cash, stakes; workers (separations); talent.employer (at failed firms); state.unemployment_j (after
 exits, so the month ends with the unemployment its exits caused); state.price0; month.exits, month.entries.
 Ledger: money issued to firms (loans, and banks' write-offs of failed firms' losses);
 allocators → firms (seed capital).
@@ -32,7 +32,7 @@ from model.state import Month, State
 
 
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
-    f, a, w, ledger = state.firms, state.allocators, state.workers, state.ledger
+    f, a, w, t, ledger = state.firms, state.allocators, state.workers, state.talent, state.ledger
     fin = p.finance
     j = f.jurisdiction
     # borrow to cover shortfalls, within the debt limit
@@ -57,6 +57,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         f.tasks[failed] = 0.0
         f.expected_sales[failed] = 0.0
         w.separate(np.flatnonzero(w.employed & failed[np.maximum(w.employer, 0)]))
+        t.employer[(t.employer >= 0) & failed[np.maximum(t.employer, 0)]] = -1
         f.count_headcount(w)
         state.unemployment_j = unemployment_rate(state)
     month.exits = int(failed.sum())

@@ -5,7 +5,8 @@ Mechanism:
    an AR(1) aggregate demand shock and by the real policy rate against neutral (IS curve); talent
    consumes out of pay and wealth; governments buy a fixed real basket, adjusted by their fiscal rule; the rest of the world spends
    part of what it received from the jurisdiction (licensing, moving costs, AI imports) on its goods
-   (exports). Each jurisdiction's spending
+   (exports). Residents spend ``import_share`` of their private spending abroad (imports), in the
+   shares ``state.trade`` fixed at the start so that trade is balanced then. Each jurisdiction's spending
    is split over sectors (CES budget shares, price-inelastic) and spread over a sector's firms by
    capacity and relative price. Firms sell up to 5% above capacity; buyers pay their share of what
    was actually sold.
@@ -13,14 +14,15 @@ Mechanism:
    the AI labs of the world in proportion to the productivity of the talent they employ (or abroad
    when no AI lab is alive). This is money paid to AI vendors instead of white-collar wages.
 
-Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.real_purchases, purchases_adjustment,
+Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.trade, real_purchases, purchases_adjustment,
 foreign_other;
 gov.price_index, policy_rate, inflation; firms' prices, capacity, expected sales, robots, AI services;
 month.robot_cost, robot_cost_pre_tax, ai_cost.
 Writes: state.demand_shock; workers.savings; talent.liquid; gov.cash; firms.sales, cash, output;
 month.household_consumption, firm_demand, firm_machine_cost, vendor_revenue; state.foreign_other;
-flows (consumption, exports, gdp, gov_spending, gov_revenue).
-Ledger: households, talent, government and the rest of the world → firms (sales); firms → government (robot tax);
+flows (consumption, exports, imports, gdp, gov_spending, gov_revenue).
+Ledger: households and talent → firms at home and abroad, government and the rest of the world → firms
+(sales); firms → government (robot tax);
 firms → firms (AI labs' revenue, pooled across jurisdictions) or firms → foreign.
 RNG: J standard normals from ``state.shock_rng`` (the demand shocks), nothing from the model's stream.
 """
@@ -96,6 +98,31 @@ def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
     return np.where(inside & (total[m] > 0), budget[m] * weight / np.maximum(total[m], 1e-12), 0.0)
 
 
+def balanced_trade(import_share: np.ndarray, private_spending: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """(J, J) shares of each jurisdiction's private spending (rows) bought from each jurisdiction (columns).
+
+    Each jurisdiction spends ``1 − import_share`` at home. What it buys abroad is a symmetric flow
+    ``a_j a_k`` between every pair (gravity: large and open economies trade more), with ``a`` solved so
+    that each spends exactly its import share abroad: trade starts balanced, pair by pair, and
+    imbalances come only from spending that moves afterwards (a boom leaks abroad). Where no symmetric
+    solution exists (one economy would have to buy more than all others sell), it comes as close as it can.
+    """
+    J = len(import_share)
+    imports = np.maximum(import_share * private_spending, 0.0)
+    a = np.sqrt(imports)
+    cap = np.sqrt(imports.sum())
+    for _ in range(iterations):     # a_j (A - a_j) = imports_j, by a damped fixed point
+        rest = a.sum() - a
+        a = np.minimum(np.sqrt(np.divide(a * imports, rest, out=np.zeros(J), where=rest > 0)), cap)
+    flows = np.outer(a, a)
+    np.fill_diagonal(flows, 0.0)
+    abroad = np.divide(flows, private_spending[:, None], out=np.zeros_like(flows), where=private_spending[:, None] > 0)
+    abroad = np.minimum(abroad, 1.0)
+    scale = np.minimum(1.0, np.divide(import_share, abroad.sum(axis=1), out=np.ones(J), where=abroad.sum(axis=1) > 0))
+    abroad *= scale[:, None]
+    return abroad + np.diag(1.0 - abroad.sum(axis=1))
+
+
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
     w, t, f, st, g, ledger = state.workers, state.talent, state.firms, state.structure, state.gov, state.ledger
     gm = p.goods
@@ -112,39 +139,47 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     export_plan = gm.rest_of_world_spending * np.maximum(state.foreign_other, 0.0)
     hh_total = w.by_jurisdiction(hh_plan * w.weight)
     t_total = state.per_jurisdiction(t.location, t_plan * t.weight)
+    # residents' private spending: at home, and the import share abroad in proportion to the others' GDP
+    trade = state.trade                                                       # (J buyers, J sellers)
+    private = (hh_total + t_total) @ trade
     market = f.jurisdiction * S + f.sector
     weight = np.where(f.alive, f.expected_sales, 0.0)
     sector_price = price_index(f.price / state.price0, weight, market, J * S)
     shares = sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
-    budget = (hh_total + t_total + gov_plan + export_plan)[:, None] * shares
+    planned = private + gov_plan + export_plan
+    budget = planned[:, None] * shares
     market = np.where(f.alive, market, -1)
     capacity = firm_capacity(state)
     demand = spread_demand(budget.ravel(), market, capacity, f.price, gm.price_elasticity)
     sales = np.minimum(demand, 1.05 * f.price * capacity)
     month.firm_demand = demand
     spent = state.per_jurisdiction(np.maximum(market, 0) // S, sales * (market >= 0))
-    planned = hh_total + t_total + gov_plan + export_plan
     ratio = np.divide(spent, planned, out=np.zeros(J), where=planned > 0)
-    # each buyer pays its share of what was actually sold
-    hh_paid = hh_plan * ratio[w.jurisdiction]
-    t_paid = t_plan * ratio[t.location]
+    # each buyer pays its share of what was actually sold, in every jurisdiction it buys from
+    bought = trade * ratio[None, :]                                          # (J, J) share of a plan filled, by seller
+    filled = bought.sum(axis=1)
+    hh_paid = hh_plan * filled[w.jurisdiction]
+    t_paid = t_plan * filled[t.location]
     gov_paid = gov_plan * ratio
     w.savings -= hh_paid
     t.liquid -= t_paid
     month.household_consumption = hh_paid
-    ledger.transfer_by_jurisdiction("households", "firms", ratio * hh_total)
-    ledger.transfer_by_jurisdiction("talent", "firms", ratio * t_total)
+    buyer, seller = np.indices((J, J))
+    ledger.transfer("households", buyer, "firms", seller, hh_total[:, None] * bought)
+    ledger.transfer("talent", buyer, "firms", seller, t_total[:, None] * bought)
     ledger.transfer_by_jurisdiction("government", "firms", gov_paid)
     g.cash -= gov_paid
-    exports = export_plan * ratio
-    ledger.transfer_by_jurisdiction("foreign", "firms", exports)
-    state.foreign_other -= exports
-    month.flows["exports"] += exports
+    from_rest_of_world = export_plan * ratio
+    ledger.transfer_by_jurisdiction("foreign", "firms", from_rest_of_world)
+    state.foreign_other -= from_rest_of_world
+    abroad = (hh_total + t_total)[:, None] * bought * (buyer != seller)
+    month.flows["imports"] += abroad.sum(axis=1)
+    month.flows["exports"] += abroad.sum(axis=0) + from_rest_of_world
     f.sales[:] = sales
     f.cash += sales
     f.output[:] = sales / np.maximum(f.price, 1e-12)
     month.flows["gov_spending"] += gov_paid
-    month.flows["consumption"] += ratio * (hh_total + t_total)
+    month.flows["consumption"] += (hh_total + t_total) * filled
     month.flows["gdp"] += spent
 
     # AI services and robots: bought from AI labs worldwide, shared by the talent they employ

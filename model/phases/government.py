@@ -6,7 +6,7 @@ treasury, as central banks remit their profits (so interest is income of the pub
 leak of money out of the economy). A cash deficit is financed by issuing debt to the central bank
 (new money); a surplus repays it. A fiscal rule sets next month's purchases: they rise
 by ``government.debt_response`` × the gap between the target and actual debt (in years of GDP, Bohn
-1998) and by ``government.unemployment_response`` × unemployment above its natural rate (Taylor 2000),
+1998; debt net of the government's cash) and by ``government.unemployment_response`` × unemployment above its natural rate (Taylor 2000),
 each times monthly GDP; with taxes and benefits these are the automatic stabilisers, and they work
 when the policy rate is at its floor. With ``government.lockin_response``
 a government tightens capital controls while its monthly talent outflow exceeds a threshold ("lock
@@ -63,7 +63,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.revenue[:] = month.flows["gov_revenue"]
     # fiscal rule: purchases rise when debt is below its target ratio to GDP and fall when above
     state.gdp_trend += (month.flows["gdp"] - state.gdp_trend) / 12.0
-    debt_ratio = g.debt / np.maximum(12.0 * state.gdp_trend, 1e-12)
+    debt_ratio = (g.debt - g.cash) / np.maximum(12.0 * state.gdp_trend, 1e-12)   # net of the cash it holds
     slack = state.unemployment_j - state.structure.natural_u
     state.purchases_adjustment = (gp.debt_response * (state.debt_target - debt_ratio)
                                   + gp.unemployment_response * slack) * state.gdp_trend

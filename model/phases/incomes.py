@@ -25,11 +25,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.accounts import capital_income_shares, government_receives
+from model.accounts import capital_income_per_person, government_receives
 from model.domain import BITS
 from model.parameters import Parameters
 from model.phases.labour_market import assign_to_vacancies
 from model.state import Month, State
+
+
+def talent_employers(state: State) -> np.ndarray:
+    """Indices of the bits firms that can employ talent: those with human staff, or every alive bits firm
+    when none has staff yet (as when the world is built)."""
+    f = state.firms
+    bits = f.alive & (f.kind == BITS)
+    staffed = bits & (f.workers.sum(axis=1) > 0)
+    return np.flatnonzero(staffed if staffed.any() else bits)
 
 
 def pick_employer(state: State, rng: np.random.Generator, jurisdiction: np.ndarray,
@@ -40,7 +49,7 @@ def pick_employer(state: State, rng: np.random.Generator, jurisdiction: np.ndarr
     their size when no firm has openings (or none are given).
     """
     f = state.firms
-    bits = np.flatnonzero(f.alive & (f.kind == BITS))
+    bits = talent_employers(state)
     if len(bits) == 0:
         return np.full(len(jurisdiction), -1, dtype=np.intp)
     weight = openings[bits] if openings is not None and openings[bits].sum() > 0 else np.maximum(f.tasks[bits], 1e-9)
@@ -66,7 +75,7 @@ def hire_talent(state: State, rng: np.random.Generator, rows: np.ndarray, openin
     before = cum - units[order] - np.where(start > 0, cum[np.maximum(start - 1, 0)], 0.0)
     fits = np.empty(len(rows), dtype=bool)
     fits[order] = (before + units[order] <= openings[np.maximum(sorted_choice, 0)] * 1.05) & (sorted_choice >= 0)
-    bits = np.flatnonzero(f.alive & (f.kind == BITS))
+    bits = talent_employers(state)
     if (~fits).any() and len(bits):
         size = np.maximum(f.tasks[bits], 1e-9)
         choice[~fits] = bits[rng.choice(len(bits), size=int((~fits).sum()), p=size / size.sum())]
@@ -109,11 +118,6 @@ def worker_pay(state: State) -> tuple[np.ndarray, np.ndarray]:
     net_wage = w.wage * state.worker_keep                     # w.wage is 0 for the unemployed
     benefit = state.worker_benefit_rate * w.last_wage * ~w.employed
     return net_wage, benefit
-
-
-def capital_income_per_person(state: State, received: np.ndarray) -> np.ndarray:
-    """Capital income ``received[j]`` spread over households of j as it was paid (``capital_income_shares``)."""
-    return received[state.workers.jurisdiction] * capital_income_shares(state)
 
 
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:

@@ -6,13 +6,14 @@ This is where unemployment comes from. Mechanism, in order:
    ``labour.separation_rate``; a dead firm's staff all leave. Layoffs up to the automated share are
    flagged as displaced by automation.
 2. Matching. Vacancies (demand above staff) and job seekers meet in each market through a
-   Cobb-Douglas matching function; workers displaced by automation search less effectively (their
+   Cobb-Douglas meeting rate, aggregated over the month so the job-finding rate stays below one (so
+   frictional unemployment never vanishes, however tight the market); workers displaced by automation search less effectively (their
    skills fit the jobs left less well), the unemployed also search one skill level down, and workers
    in a job below their skill search on the job for one at their own skill (so underemployment
    is not a trap). Hires are placed in firms in proportion to their vacancies.
 3. Wages follow a wage Phillips curve (Galí 2011): each market's wage builds in anchored expected
    inflation, rises when the unemployment of its own workers is below that skill's natural rate
-   (higher for low skills) and falls, more slowly and never by more than ``labour.max_wage_cut`` a month, when it is
+   (higher for low skills) and falls, never by more than ``labour.max_wage_cut`` a month, when it is
    above; firms' skill mix substitutes away from skills whose wages rose most.
 
 Reads: firms' tasks, needs and staff, month.displaced, state.wage, state.market_labour_force, gov.inflation.
@@ -35,20 +36,22 @@ from model.state import Month, State
 
 
 def matches(job_seekers, vacancies, efficiency: float, elasticity: float):
-    """Monthly matches of a Cobb-Douglas matching function, never more than either side.
-
-    M = A · U^α · V^(1-α), capped by U and V.
+    """Monthly matches: each job seeker meets jobs at the Poisson rate A · (V/U)^(1-α) of a Cobb-Douglas
+    matching function, and finds one within the month with probability 1 - exp(-rate) (Shimer 2012's
+    time aggregation). Never more than the vacancies; the job-finding rate stays below one however tight
+    the market, so frictional unemployment never vanishes.
     """
     u = np.maximum(job_seekers, 0.0)
     v = np.maximum(vacancies, 0.0)
-    m = efficiency * np.power(u, elasticity) * np.power(v, 1.0 - elasticity)
-    return np.minimum(m, np.minimum(u, v))
+    tightness = np.divide(v, u, out=np.zeros_like(u), where=u > 0)
+    rate = efficiency * np.power(tightness, 1.0 - elasticity)
+    return np.minimum(u * -np.expm1(-rate), v)
 
 
 def update_wages(wage, unemployment, natural_unemployment, up: float, down: float, inflation_monthly,
                  max_cut: float = 1.0):
     """A wage Phillips curve: wages follow expected inflation, rise when unemployment is below its natural rate
-    and fall, more slowly, when it is above; nominal cuts are rare and small.
+    and fall (at slope ``down``) when it is above; a nominal cut is never larger than ``max_cut`` a month.
 
     Args:
         wage: wage index per market.
@@ -136,7 +139,6 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     by_automation = np.minimum(month.displaced, excess).ravel()[cell[leave]]
     flagged = emp[leave[draw[leave] < by_automation]]
     gone, gone_cell = emp[leave], cell[leave]
-    gone_market = w.jurisdiction[gone] * N_SKILLS + w.job_skill[gone]
     w.separate(gone)
     w.displaced[flagged] = True
     f.add_headcount(gone_cell, -w.weight[gone])
@@ -181,7 +183,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     f.add_headcount(cells, w.weight[movers])
 
     # wages: a Phillips curve in each market's unemployment (by the workers' own skill), sticky downward
-    unemployed = np.bincount(market, weights=w.weight * ~w.employed, minlength=n_markets)
+    unemployed = np.bincount(market[seekers], weights=w.weight[seekers] * ~w.employed[seekers], minlength=n_markets)
     market_u = np.divide(unemployed, state.market_labour_force, out=np.zeros(n_markets), where=state.market_labour_force > 0)
     anchor = p.central_bank.inflation_target
     infl_month = ((1 - lab.inflation_indexation) * anchor + lab.inflation_indexation * state.gov.inflation) / 12.0
