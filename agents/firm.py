@@ -31,6 +31,8 @@ class Firm(ArrayAgent):
     sales = column("sales", "k$ this month")
     profit = column("profit", "k$ this month")
     valuation = column("valuation", "k$")
+    productivity = column("productivity", "own productivity multiplier on the sector's (bits firms: times their talent's quality)")
+    appeal = column("appeal", "demand shifter: weight with buyers at equal prices")
 
     @property
     def workers_by_skill(self) -> np.ndarray:

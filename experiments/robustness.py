@@ -37,7 +37,7 @@ from model.parameters import LeverPath, Parameters, field_bounds, month_index
 SCALES = (0.05, 0.6)                  # agent-count multipliers drawn: small, so runs are quick
 HORIZONS = (12, 480)                  # months simulated, mostly short (see draw_steps)
 MAX_OVERRIDES = 60                    # most parameters one setting overrides
-AGENT_CAPS = {"population.workers": 20_000, "population.talent": 5_000}   # agents at scale 1, for speed
+AGENT_CAPS = {"population.workers": 20_000, "population.talent": 5_000, "population.min_talent": 5_000}   # for speed
 SIZE_KEYS = ("population", "talent_share")                                # drawn for every custom jurisdiction
 EDGE_SHARE = 0.1                      # chance a number is its lower bound, and again its upper bound
 FAR_SHARE = 0.1                       # chance a month is drawn from all of 0000-01 … 9999-12

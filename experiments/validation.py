@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments import whoosh
 from experiments.analysis import format_number
 from experiments.estimators import Estimate, hp_cycle, mean_interval, ols_slope, share_within, within
 from experiments.scenarios import resolve_parameters
@@ -107,6 +108,16 @@ FACTS = (
          "Eggertsson & Woodford 2003, BPEA (an anchored target ends a spell at the zero floor)",
          "world inflation over the last two years at least 0.25 pp above its trough", 0.25, 100.0,
          "pp, last 24 months - lowest 12-month mean", "waves"),
+    Fact("whoosh_happens", "Under the essay's conditions a run of AI talent happens",
+         "mechanism check (seed essay 1's chain; nothing scheduled)",
+         f"in at least half of the seeds, {whoosh.RUN_SHARE:.0%} of home-born talent leaves within {whoosh.WINDOW} months above churn",
+         0.5, 1.0, "share of seeds", "whoosh"),
+    Fact("whoosh_timing", "The run's date is the model's, not the scenario's", "mechanism check",
+         "the busiest month varies from seed to seed", 3.0, float(whoosh.MONTHS), "months, standard deviation over seeds with a run",
+         "whoosh"),
+    Fact("whoosh_links", "Cutting any link of the chain shrinks the run by at least half", "mechanism check",
+         "each cut's mean run size at most half the full chain's", 0.0, 0.5,
+         "largest ratio of mean run sizes, cut / full", "whoosh"),
 )
 
 
@@ -201,6 +212,8 @@ def cases(design: Design) -> list[Case]:
              for tax in ROBOT_TAXES for s in seeds]
     runs += [Case("waves", float(wave), s, WAVE_MONTHS, design.stationary_scale, scenario, sets)
              for wave, (scenario, sets) in WAVES.items() for s in seeds]
+    runs += [Case("whoosh", float(i), s, whoosh.MONTHS, whoosh.SCALE, whoosh.SCENARIO, cut)
+             for i, cut in enumerate(whoosh.scored_arms().values()) for s in seeds]
     return runs
 
 
@@ -211,6 +224,8 @@ def recorded_metrics(experiment: str, names: list[str]) -> list[str]:
                 for kind in ("inflation", "unemployment", "policy_rate", "real_gdp", "labour_share")]
     if experiment == "robot_tax":
         return ["robots_per_1000", "unemployment", f"unemployment_{HOME}"]
+    if experiment == "whoosh":
+        return ["talent_outflow", "talent_offshore_share"]
     if experiment == "waves":
         return ["labour_share", "inflation", "unemployment", *[f"unemployment_{s}" for s in SKILLS],
                 *[f"price_{s}" for s in SECTORS], *[f"policy_rate_{name}" for name in names]]
@@ -275,6 +290,7 @@ def simulate(case: Case) -> dict:
             "metrics": {key: frame[key].to_numpy(dtype=float) for key in kept},
             "month_of_year": np.array([int(d[5:7]) for d in frame["date"]]) if kept else np.array([], int),
             "labour_force": np.asarray(st.labour_force, dtype=float).copy(),
+            "home_born_talent": float(t.weight[t.home == st.home].sum()),
             "natural_u": np.asarray(st.natural_u, dtype=float).copy(),
         }
 
@@ -499,6 +515,33 @@ def score_waves(runs: list[dict], facts: dict[str, Fact]) -> dict[str, Score]:
     }
 
 
+def score_whoosh(runs: list[dict], facts: dict[str, Fact]) -> dict[str, Score]:
+    """The chain's mechanism checks: a run under the essay's conditions, at dates of the model's choosing,
+    and each link cut shrinking it by at least half (paired by seed)."""
+    names = list(whoosh.scored_arms())
+    measures = {(names[int(r["case"].x)], r["case"].seed):
+                whoosh.whoosh_measures(r["metrics"]["talent_outflow"] / r["home_born_talent"]) for r in runs}
+    seeds = sorted({seed for _, seed in measures})
+    full = np.array([measures[whoosh.FULL, s]["size"] for s in seeds])
+    happened = [s for s in seeds if measures[whoosh.FULL, s]["size"] >= whoosh.RUN_SHARE]
+    share = len(happened) / len(seeds)
+    peaks = np.array([measures[whoosh.FULL, s]["peak_month"] for s in happened], dtype=float)
+    spread = float(peaks.std(ddof=1)) if len(peaks) > 1 else 0.0
+    ratios = {arm: whoosh.ratio_interval(full, np.array([measures[arm, s]["size"] for s in seeds]))
+              for arm in names if arm != whoosh.FULL}
+    worst = max(ratios, key=lambda arm: ratios[arm].value)
+    months = f"months {int(peaks.min()) + 1}-{int(peaks.max()) + 1}" if len(peaks) else "none"
+    return {
+        "whoosh_happens": Score(facts["whoosh_happens"], Estimate(share, share, share, len(seeds), "share of seeds"), (
+            f"{whoosh.SCENARIO}, {len(happened)} of {len(seeds)} seeds; mean size {100 * full.mean():.1f}% of home-born "
+            f"talent; busiest month {months}")),
+        "whoosh_timing": Score(facts["whoosh_timing"], Estimate(spread, spread, spread, len(peaks), "standard deviation"),
+                               f"busiest months of the runs: {', '.join(str(int(m) + 1) for m in sorted(peaks))}"),
+        "whoosh_links": Score(facts["whoosh_links"], ratios[worst], f"largest: {worst}; " + ", ".join(
+            f"{arm} {r.value:.2f} {interval_text(r)}" for arm, r in ratios.items())),
+    }
+
+
 def score(records: list[dict]) -> list[Score]:
     """One score per fact, in the order of ``FACTS``."""
     by = {}
@@ -551,6 +594,7 @@ def score(records: list[dict]) -> list[Score]:
     out.update(score_stationary(by["stationary"], facts))
     out.update(score_robot_tax(by["robot_tax"], facts))
     out.update(score_waves(by["waves"], facts))
+    out.update(score_whoosh(by["whoosh"], facts))
     return [out[fact.key] for fact in FACTS]
 
 

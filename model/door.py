@@ -46,10 +46,12 @@ def exit_cost_share(stringency, escape, moving_cost: float, max_exit_tax: float,
     return np.clip(exit_tax + trapped + moving, 0.0, 1.0)
 
 
-def lockin_probability(populism, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float,
-                       w_outflow: float, w_cbdc: float):
-    """Perceived chance the door closes within the horizon: rises with populism, others leaving and surveillance money."""
-    return expit(base + w_populism * populism + w_outflow * outflow_share + w_cbdc * cbdc_adoption * surveillance)
+def lockin_probability(populism, populist, outflow_share, cbdc_adoption, surveillance, base: float, w_populism: float,
+                       w_populist: float, w_outflow: float, w_cbdc: float):
+    """Perceived chance the door closes within the horizon, from what talent can observe: populism, a populist
+    government in power, others leaving and surveillance money."""
+    return expit(base + w_populism * populism + w_populist * populist + w_outflow * outflow_share
+                 + w_cbdc * cbdc_adoption * surveillance)
 
 
 def anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_prob):
@@ -79,8 +81,8 @@ def crypto_escape_now(state: State, p: Parameters) -> np.ndarray:
 def lockin_now(state: State, p: Parameters) -> np.ndarray:
     """(J,) perceived chance that each jurisdiction's door closes within talent's horizon."""
     tb, g = p.talent, state.gov
-    return lockin_probability(g.populism, state.last_outflow_share, g.cbdc_adoption, g.cbdc_surveillance,
-                              tb.lockin_base, tb.lockin_populism, tb.lockin_outflow, tb.lockin_cbdc)
+    return lockin_probability(g.populism, g.populist, state.last_outflow_share, g.cbdc_adoption, g.cbdc_surveillance,
+                              tb.lockin_base, tb.lockin_populism, tb.lockin_populist, tb.lockin_outflow, tb.lockin_cbdc)
 
 
 def political_risk_now(state: State, p: Parameters) -> np.ndarray:

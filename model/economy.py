@@ -14,13 +14,13 @@ import numpy as np
 from model.metrics import Metrics
 from model.parameters import Parameters
 from model.phases import (automation, capital_allocation, capital_flight, central_bank, entry_exit, firm_accounts,
-                          goods_market, government, incomes, labour_market, policy, politics, prices, talent_choice,
-                          technology)
+                          firm_productivity, goods_market, government, incomes, labour_market, policy, politics, prices,
+                          talent_choice, technology)
 from model.state import Month, State
 from model.world import build_state
 
-PHASES = (policy, technology, central_bank, automation, labour_market, incomes, goods_market, firm_accounts,
-          capital_allocation, entry_exit, capital_flight, politics, talent_choice, government, prices)
+PHASES = (policy, technology, firm_productivity, central_bank, automation, labour_market, incomes, goods_market,
+          firm_accounts, capital_allocation, entry_exit, capital_flight, politics, talent_choice, government, prices)
 LEDGER_TOLERANCE = 1e-9
 
 

@@ -18,7 +18,8 @@ GINI_SAMPLE = 20_000
 # metrics bounded to [0, 1]: shares, probabilities, rates of people (tests check them every step)
 SHARE_PREFIXES = ("unemployment", "employment_to_population", "vacancy_rate", "labour_share", "populism",
                   "violence_risk", "talent_offshore_share", "talent_share_", "ip_share_", "velocity_share",
-                  "gini_wealth", "job_finding_rate", "separation_rate", "cbdc_adoption_", "capital_controls_",
+                  "gini_wealth", "job_finding_rate", "separation_rate", "cbdc_adoption_", "capital_controls_", "populist_",
+                  "controls_announced_",
                   "policy_rate", "capital_share_")
 
 
@@ -48,7 +49,8 @@ def metric_names(jurisdictions: list[str]) -> list[str]:
         "policy_rate", *[f"policy_rate_{j}" for j in js], "inflation", *[f"inflation_{j}" for j in js],
         "price_level", *[f"price_level_{j}" for j in js], *[f"price_{s}" for s in SECTORS],
         "populism", "violence_risk", *[f"populism_{j}" for j in js], *[f"violence_risk_{j}" for j in js],
-        *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
+        *[f"populist_{j}" for j in js], *[f"cbdc_adoption_{j}" for j in js], *[f"capital_controls_{j}" for j in js],
+        *[f"controls_announced_{j}" for j in js],
         *[f"talent_{j}" for j in js], *[f"talent_share_{j}" for j in js],
         "talent_offshore_share", "talent_outflow", "talent_outflow_cumulative",
         "capital_flight_stock", "capital_outflow", *[f"ip_share_{j}" for j in js],
@@ -128,6 +130,8 @@ class Metrics:
             v[f"violence_risk_{name}"] = float(g.violence_risk[j])
             v[f"cbdc_adoption_{name}"] = float(g.cbdc_adoption[j])
             v[f"capital_controls_{name}"] = float(g.capital_controls[j])
+            v[f"populist_{name}"] = float(g.populist[j])
+            v[f"controls_announced_{name}"] = float(g.controls_announced[j])
             v[f"gov_debt_{name}"] = float(g.debt[j])
         v["gdp"] = float(gdp.sum())
         v["consumption"] = float(month.flows["consumption"].sum())
@@ -150,7 +154,8 @@ class Metrics:
         # each sector's world price index (sales-weighted geometric, like the jurisdictions' price levels):
         # where automation lowers costs, these fall
         previous = np.array([v[f"price_{s}"] or 1.0 for s in SECTORS])
-        sector_price = price_index(f.price / state.price0, f.sales * f.alive, f.sector, len(SECTORS), empty=previous)
+        sector_price = price_index(f.price * f.productivity / state.price0, f.sales * f.alive, f.sector, len(SECTORS),
+                                   empty=previous)   # per efficiency unit, like the price index (model/phases/prices.py)
         for k, s in enumerate(SECTORS):
             v[f"price_{s}"] = float(sector_price[k])
         lf_j = st.labour_force

@@ -174,8 +174,9 @@ class Jurisdiction(Strict):
     robot_adoption: LeverPath = lever(1.0, 0.0, 10.0, "multiplier", "policy", "multiplier on the speed firms adopt robots")
     robot_cap: LeverPath = lever(1e6, 0.0, 1e6, "robots per 1,000 workers", "policy", "cap on robot density (1e6 = no cap)")
     capital_controls: LeverPath = lever(0.0, 0.0, 1.0, "stringency", "policy", "capital-control stringency: exit tax, trapped wealth, outflow cap")
-    cbdc_start: str = Field("2030-01", description="month the CBDC rollout starts (YYYY-MM)",
-                            json_schema_extra={"unit": "month", "source": "BIS CBDC tracker; scenario"})
+    cbdc_start: str = Field("2100-01", description="month the CBDC rollout starts (YYYY-MM; 2100-01: none planned)",
+                            json_schema_extra={"unit": "month", "source": "BIS CBDC tracker (US: Executive Order 14178, 2025, bars a US CBDC; "
+                                                                       "Singapore, Switzerland: wholesale only); scenario"})
     cbdc_adoption_speed: float = param(0.05, 0.0, 1.0, "share/month", "e-CNY rollout pace (assumption)", "monthly logistic adoption speed after the start")
     cbdc_surveillance: LeverPath = lever(0.2, 0.0, 1.0, "index", "policy", "surveillance built into the CBDC")
     carry_tax: LeverPath = lever(0.20, 0.0, 0.9, "rate", "US IRC §1061 (long-term gains rate)", "tax rate on carried interest")
@@ -331,6 +332,8 @@ class Population(Strict):
     scale: float = param(1.0, 0.01, 1000.0, "multiplier", "model design", "agent-count multiplier; results must not depend on it beyond noise")
     workers: int = param(10_000, 100, 100_000_000, "agents at scale 1", "model design", "worker agents at scale 1 (spread over jurisdictions by labour force to the power population.allocation_exponent)")
     talent: int = param(2_000, 50, 10_000_000, "agents at scale 1", "model design", "AI-talent agents at scale 1")
+    min_talent: int = param(20_000, 0, 10_000_000, "agents", "model design (a home jurisdiction's monthly outflow must be resolved in fractions of a percent)",
+                            "fewest AI-talent agents at any scale")
     allocation_exponent: float = param(0.25, 0.0, 1.0, "exponent", "model design",
                                        "worker agents per jurisdiction ∝ labour force ^ this (0 = as many everywhere, 1 = in proportion): small jurisdictions need enough agents for smooth markets")
     workers_per_firm: float = param(25.0, 5.0, 1000.0, "worker agents per firm", "model design", "worker agents per alive firm at start")
@@ -419,6 +422,15 @@ class Goods(Strict):
 
     mpc_income: float = param(0.85, 0.0, 1.0, "share", "Carroll et al. 2017", "marginal propensity to consume out of disposable income")
     mpc_wealth: float = param(0.01, 0.0, 0.2, "per month", "Carroll et al. 2017", "monthly propensity to consume out of savings")
+    mpc_wealth_elasticity: float = param(
+        0.0, 0.0, 1.0, "elasticity",
+        "Fagereng, Holm & Natvik 2021, AEJ:Macro; Carroll, Slacalek, Tokuoka & White 2017, QE (MPCs fall with liquid "
+        "wealth: about 1 for low-liquidity lottery winners, just under 0.5 for high-liquidity ones; 0.15 gives that "
+        "factor of 2 over a hundredfold spread of savings). Off (0) by default: the starting savings assume one MPC "
+        "for all, and with it on a frozen economy's wealth concentrates year after year (docs/VALIDATION.md, AI's "
+        "demand channel)",
+        "fall of a household's propensity to consume out of income with its savings relative to its jurisdiction's "
+        "mean: mpc_income × (savings / mean)^(−elasticity), at most 1")
     rate_sensitivity: float = param(1.5, 0.0, 10.0, "semi-elasticity", "Euler-equation IS curve (Gali 2015, σ≈1–2)",
                                     "fall in spending per unit of real policy rate above neutral")
     sector_elasticity: float = param(0.5, 0.0, 3.0, "elasticity", "Herrendorf, Rogerson & Valentinyi 2013 (< 1)",
@@ -500,6 +512,65 @@ class Finance(Strict):
     flight_risk_weight: float = param(0.6, 0.0, 5.0, "share per unit risk", "assumption", "desired offshore share per unit of political risk")
 
 
+class Firms(Strict):
+    """Firm heterogeneity: persistent productivity, demand, selection, the financing of growth, and what
+    allocators can see of a firm's productivity."""
+
+    productivity_dispersion: float = param(
+        0.25, 0.0, 1.5, "sd of log productivity",
+        "Syverson 2004, REStat; Syverson 2011, JEL: within-industry 90/10 TFP ratio ≈1.9 in US manufacturing, "
+        "i.e. sd = ln 1.9 / (2 × 1.2816) ≈ 0.25 for a log-normal",
+        "stationary standard deviation of a firm's log own productivity (a mean-one multiplier on its sector's)")
+    productivity_persistence: float = param(
+        0.85, 0.0, 0.999, "AR(1) per year",
+        "Foster, Haltiwanger & Syverson 2008, AER (physical productivity is highly persistent); 0.8–0.9 a year "
+        "as in firm-dynamics calibrations (e.g. Midrigan & Xu 2014, AER)",
+        "yearly autocorrelation of a firm's log own productivity (each month's is its twelfth root)")
+    talent_elasticity: float = param(
+        1.0, 0.0, 3.0, "elasticity",
+        "Azoulay, Graff Zivin & Wang 2010, QJE; Jaravel, Petkova & Bell 2018, AER (a team's output moves with "
+        "its members' quality); 1: output per head in proportion to the team's mean productivity",
+        "elasticity of a bits firm's productivity to the geometric mean productivity per head of the AI talent it employs, "
+        "relative to the world's")
+    size_dispersion: float = param(
+        0.8, 0.0, 3.0, "sd of log size", "model design (firms are aggregates of plants; US log employment sd "
+        "of firms is larger)",
+        "standard deviation of log firm size at the start; what productivity (via the price elasticity) does "
+        "not explain comes from demand (Foster, Haltiwanger & Syverson 2008: demand dominates size and survival)")
+    exit_share: float = param(
+        0.25, 0.0, 1.0, "share of the market's mean sales",
+        "Hopenhayn 1992, Econometrica; Melitz 2003, Econometrica (a firm too small to cover the fixed cost of "
+        "staying exits); Dosi, Fagiolo & Roventini 2010, JEDC (firms with a near-zero market share exit); "
+        "calibrated: about 3% of the model's firms (aggregates of many plants) exit a year, below the US BDS "
+        "firm exit rate of ≈8% (mostly young, small firms) and Foster, Haltiwanger & Syverson 2008's ≈25% of "
+        "plants in five years",
+        "a firm whose expected sales fall below this share of its market's mean exits: it repays its debt and "
+        "returns its cash to its owners")
+    capital_months: float = param(
+        12.0, 0.0, 120.0, "months of normal cost per task-month of scale",
+        "BEA Fixed Assets (private nonresidential capital ≈1.2 years of business value added); assumption: a "
+        "year of costs",
+        "capital a firm's scale ties up; firms start with this much equity, and growth must be financed at it")
+    collateral: float = param(
+        1.5, 1.0, 20.0, "capital per unit of funds",
+        "Midrigan & Xu 2014, AER and Moll 2014, AER (collateral constraint k ≤ λa); λ = 1.5: debt up to a third "
+        "of capital (US nonfinancial corporate debt ≈ a third of assets, Fed Z.1)",
+        "λ: a firm may add scale in a month only up to λ × its cash above its buffer, over capital_months of the "
+        "cost of a task-month (money from allocators lets it grow faster)")
+    venture_signal_noise: float = param(
+        0.5, 0.0, 10.0, "sd in log points",
+        "assumption (Kerr, Nanda & Rhodes-Kropf 2014, JEP: investors predict start-up success poorly); "
+        "misallocation as in Hsieh & Klenow 2009, QJE",
+        "noise of venture funds' due diligence: they see log productivity plus this sd times a persistent "
+        "firm-specific error")
+    tournament_signal_noise: float = param(
+        0.5, 0.0, 10.0, "sd in log points",
+        "assumption (the same as venture's by default, so the rules, not the information, differ); "
+        "misallocation as in Hsieh & Klenow 2009, QJE",
+        "noise of the state planner's review: it measures each reviewed firm's log output per worker with this "
+        "sd of error, drawn afresh at each review")
+
+
 class Controls(Strict):
     """How capital-control stringency and CBDC translate into exit costs."""
 
@@ -516,10 +587,23 @@ class Politics(Strict):
 
     grievance_unemployed: float = param(0.06, 0.0, 1.0, "per month", "assumption", "grievance gained per month of unemployment")
     grievance_displaced: float = param(0.10, 0.0, 1.0, "per month", "assumption", "extra grievance per month for those displaced by automation")
+    grievance_exposed: float = param(0.01, 0.0, 1.0, "per month per unit of exposure",
+                                     "Anelli, Colantone & Stanig 2021, PNAS; Gallego & Kurer 2022, Annual Review of Political Science (assumption for the size)",
+                                     "grievance gained per month by a worker whose job's tasks are all done by machines at the employer")
     grievance_decay: float = param(0.03, 0.0, 1.0, "per month", "assumption", "monthly decay of grievance")
     violence_base: float = param(0.02, 0.0, 1.0, "probability", "assumption", "violence risk at normal unemployment and no populism")
     violence_populism: float = param(6.0, 0.0, 50.0, "logit per unit", "Funke et al. 2016 (assumption)", "violence risk per unit of populism")
     violence_unemployment: float = param(25.0, 0.0, 200.0, "logit per unit", "assumption", "violence risk per unit of unemployment above normal")
+    takeover_base: float = param(-7.2, -30.0, 5.0, "logit per month",
+                                 "calibrated: about 0.05% a month with calm-times violence risk (about 0.03): a populist government in some 150 years of calm",
+                                 "logit of the monthly chance that a populist government comes to power, with populism at its calm level and no violence risk")
+    takeover_populism: float = param(57.0, 0.0, 500.0, "logit per unit of populism",
+                                     "Funke, Schularick & Trebesch 2016, EER (far-right vote after crises); Anelli, Colantone & Stanig 2021, PNAS (robot exposure and radical-right votes); calibrated: about 3% a month when populism is 0.06 above its calm level",
+                                     "rise in that logit per unit of populism (mean grievance) above its level when the run starts")
+    takeover_violence: float = param(8.0, 0.0, 100.0, "logit per unit", "assumption (unrest brings down governments)",
+                                     "rise in that logit per unit of violence risk")
+    populist_tenure: float = param(72.0, 1.0, 1200.0, "months", "Funke, Schularick & Trebesch 2023, AER (populist leaders' spells)",
+                                   "mean time a populist government stays in power (it loses power with probability 1/tenure a month)")
 
 
 class TalentBehaviour(Strict):
@@ -543,10 +627,12 @@ class TalentBehaviour(Strict):
     moving_cost: float = param(0.03, 0.0, 1.0, "share of wealth", "assumption", "cost of moving, as a share of wealth")
     anticipation_horizon: int = param(24, 1, 120, "months", "assumption", "horizon over which talent weighs future exit costs")
     lockin_populism: float = param(4.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)", "perceived lock-in chance per unit of populism")
-    lockin_outflow: float = param(60.0, 0.0, 1000.0, "logit per monthly share", "assumption", "perceived lock-in chance per unit monthly talent outflow")
+    lockin_outflow: float = param(20.0, 0.0, 1000.0, "logit per monthly share", "assumption (herding on others leaving: Banerjee 1992, QJE); lowered from 60 so that others leaving alone cannot sustain a run when no government moves to close the door", "perceived lock-in chance per unit monthly talent outflow")
     lockin_base: float = param(-4.0, -20.0, 5.0, "logit", "assumption", "logit of lock-in chance in calm times")
     lockin_cbdc: float = param(2.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)",
                                "perceived lock-in chance per unit of CBDC adoption × surveillance")
+    lockin_populist: float = param(2.0, 0.0, 50.0, "logit per unit", "assumption (seed essay 1)",
+                                   "perceived lock-in chance when a populist government is in power")
     calm_censorship: float = param(0.3, 0.0, 1.0, "index", "assumption",
                                    "censorship a fully adopted, fully surveilled CBDC brings with no populism")
     freedom_controls_weight: float = param(0.3, 0.0, 1.0, "weight", "assumption",
@@ -566,15 +652,19 @@ class GovernmentBehaviour(Strict):
     unemployment_response: float = param(0.5, 0.0, 10.0, "share of GDP per unit of unemployment gap",
                                          "Taylor 2000 (budget balance ≈0.5 × output gap, Okun factor ≈2; about half comes from taxes and benefits, already modelled)",
                                          "rise in purchases, as a share of GDP, per point of unemployment above its natural rate")
-    lockin_response: bool = Field(False, description="tighten capital controls when talent outflow passes a threshold",
+    lockin_response: bool = Field(False, description="a populist government announces capital controls when talent outflow passes a threshold",
                                   json_schema_extra={"unit": "flag", "source": "seed essay 1 ('lock them in')"})
-    lockin_threshold: float = param(0.006, 0.0, 1.0, "share per month", "assumption", "monthly talent outflow share that triggers tightening")
-    lockin_step: float = param(0.05, 0.0, 1.0, "stringency per month", "assumption", "tightening per month above the threshold")
-    populist_response: bool = Field(False, description="populism raises CBDC surveillance and the robot tax",
+    lockin_outflow_ratio: float = param(2.0, 1.0, 100.0, "× calm-times outflow",
+                                        "outflow-triggered controls: Iceland 2008, Cyprus 2013, China 2016-17 (Forbes & Klein 2015, IMF Economic Review); "
+                                        "seed essay 1 ('lock them in'); the size is an assumption",
+                                        "talent outflow (quarterly trend of the monthly share) relative to its calm-times level at which a populist government announces capital controls")
+    lockin_level: float = param(0.8, 0.0, 1.0, "stringency", "assumption (seed essay 1: the door closes)", "stringency of the controls it announces")
+    lockin_lead: int = param(6, 0, 60, "months", "assumption (legislation takes months)", "months from the announcement to the controls taking effect")
+    populist_response: bool = Field(False, description="a populist government launches a surveillance CBDC and raises its surveillance and the robot tax",
                                     json_schema_extra={"unit": "flag", "source": "seed essays 1 and 2"})
-    populist_threshold: float = param(0.3, 0.0, 1.0, "populism", "assumption", "populism above which the response starts")
-    populist_surveillance_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in surveillance per unit populism above threshold")
-    populist_robot_tax_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in robot tax per unit populism above threshold")
+    populist_cbdc_lead: int = param(12, 0, 120, "months", "BIS CBDC surveys (pilot to rollout)", "months from a populist government's CBDC announcement to its rollout")
+    populist_surveillance_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in CBDC surveillance while a populist government is in power")
+    populist_robot_tax_step: float = param(0.02, 0.0, 1.0, "per month", "assumption", "monthly rise in the robot tax while a populist government is in power")
 
 
 class Parameters(Strict):
@@ -594,6 +684,7 @@ class Parameters(Strict):
     goods: Goods = Field(default_factory=Goods)
     central_bank: CentralBank = Field(default_factory=CentralBank)
     finance: Finance = Field(default_factory=Finance)
+    firms: Firms = Field(default_factory=Firms)
     controls: Controls = Field(default_factory=Controls)
     politics: Politics = Field(default_factory=Politics)
     talent: TalentBehaviour = Field(default_factory=TalentBehaviour)

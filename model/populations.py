@@ -11,6 +11,8 @@ import numpy as np
 
 from model.domain import N_SKILLS
 
+NEVER = 10**9   # a step no run reaches: nothing announced or scheduled
+
 
 class WorkerPopulation:
     """All workers; stored grouped by jurisdiction (workers never move)."""
@@ -81,6 +83,11 @@ class FirmPopulation:
         self.profit = np.zeros(n)
         self.valuation = np.zeros(n)
         self.tournament_weight = np.ones(n)      # funding weight set by tournament reviews
+        # heterogeneity (model/phases/firm_productivity.py): output per task relative to the sector's
+        self.log_efficiency = np.zeros(n)        # persistent own productivity, log, AR(1) (mean-one multiplier)
+        self.productivity = np.ones(n)           # productivity multiplier in force (bits firms: times their talent's)
+        self.appeal = np.ones(n)                 # demand shifter: the firm's weight with buyers at equal prices
+        self.signal_error = np.zeros(n)          # venture due diligence's persistent error on log productivity (sd 1)
 
     def __len__(self) -> int:
         return len(self.jurisdiction)
@@ -181,6 +188,13 @@ class GovernmentPopulation:
         self.controls_response = np.zeros(n)
         self.surveillance_response = np.zeros(n)
         self.robot_tax_response = np.zeros(n)
+        # politics: who governs, and what it has announced
+        self.populist = np.zeros(n, dtype=bool)              # a populist government is in power
+        self.populism_calm = np.zeros(n)                     # populism when the run starts (calm times)
+        self.outflow_calm = np.zeros(n)                      # talent outflow trend when the run starts
+        self.controls_announced = np.zeros(n)                # stringency of announced, not yet enacted controls
+        self.controls_enact_step = np.full(n, NEVER)         # step at which they take effect
+        self.cbdc_start = np.full(n, NEVER)                  # step the CBDC rollout starts (scheduled or announced)
 
     def __len__(self) -> int:
         return len(self.cash)

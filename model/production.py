@@ -3,7 +3,9 @@
 A firm's scale is measured in task-months (``firms.tasks``). Each skill does a share of the tasks
 (``state.firm_need``); machines do the automated share of the low-skill (robots) and white-collar
 (AI services) tasks. Labour is measured in efficiency units: a worker of skill k does
-``firm_eff[:, k]`` tasks relative to a white-collar worker. These functions only read the state.
+``firm_eff[:, k]`` tasks relative to a white-collar worker. A task-month yields the sector's output
+times the firm's own productivity multiplier (``firms.productivity``), so a more productive firm makes
+more with the same staff and, pricing on cost, charges less. These functions only read the state.
 """
 
 from __future__ import annotations
@@ -48,11 +50,16 @@ def tasks_from_headcount(state: State) -> np.ndarray:
     return human_task_units(state) / np.maximum(human_share, 1e-9)
 
 
+def productivity(state: State) -> np.ndarray:
+    """(F,) real output per task-month: the sector's, times the firm's own multiplier (``firms.productivity``)."""
+    return state.sector_productivity * state.firms.productivity
+
+
 def capacity(state: State) -> np.ndarray:
-    """Real output each firm can make: its human and machine task-months times productivity."""
+    """Real output each firm can make: its human and machine task-months times its productivity."""
     f = state.firms
     machine = f.tasks * (state.firm_need[:, LOW] * f.robot_share + state.firm_need[:, MEDIUM] * f.ai_share)
-    return (human_task_units(state) + machine) * state.sector_productivity * f.alive
+    return (human_task_units(state) + machine) * productivity(state) * f.alive
 
 
 def unit_cost(state: State, month: Month) -> np.ndarray:

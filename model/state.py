@@ -100,7 +100,8 @@ class State:
     firm_span: list = None            # per jurisdiction, the slice of firm rows (firms are grouped by jurisdiction)
     talent_intensity: np.ndarray = None  # (J,) talent (productivity units) per task-month of bits firms at the start
     # goods market and prices
-    price0: np.ndarray = None         # (F,) reference prices of the price indexes
+    price0: np.ndarray = None         # (F,) reference prices of the price indexes (per efficiency unit, by market)
+    market_price_level: np.ndarray = None  # (J·S,) each market's price level (1 at the start)
     base_price: np.ndarray = None     # (J·S,) each market's sales-weighted price at the start: real output's prices
     prev_price_level: np.ndarray = None  # (J,) last month's price level
     price_levels: np.ndarray = None   # (12, J) the last twelve months' price levels; row m % 12 holds month m
@@ -117,11 +118,13 @@ class State:
     venture_share: np.ndarray = None  # (J,) venture's current share of new money
     venture_asset_share0: np.ndarray = None  # (J,) venture's starting share of allocator assets
     next_review: int = 0              # step of the next tournament review
+    market_firms: np.ndarray = None   # (J·S,) firms each market supports (free entry): its alive firms at the start
     allocators_alike: np.ndarray = None  # (A,) allocators sharing each one's jurisdiction and kind
     capital_income_accrued: np.ndarray = None  # (J,) distributions paid this month, household income next month
     # the door and the rest of the world
     foreign_other: np.ndarray = None  # (J,) rest-of-world receipts (licensing, moving costs, AI imports)
     last_outflow_share: np.ndarray = None  # (J,) last month's talent outflow over talent present
+    outflow_trend: np.ndarray = None       # (J,) that share's moving average (about a quarter; what statistics report)
     cumulative: dict = field(default_factory=dict)  # running totals of outflows since the start
 
     @property
@@ -174,20 +177,29 @@ class Month:
     firm_wage_cost: np.ndarray = None          # (F,)
     firm_talent_cost: np.ndarray = None        # (F,)
     talent_net_pay: np.ndarray = None          # (T,) after-tax pay per person
+    worker_capital_income: np.ndarray = None   # (W,) capital income per person this month (part of workers.income)
     # goods market
     household_consumption: np.ndarray = None   # (W,) per person
+    talent_consumption: np.ndarray = None      # (T,) per person
     firm_demand: np.ndarray = None             # (F,) nominal demand each firm met or turned away
     firm_machine_cost: np.ndarray = None       # (F,) robots (tax included) and AI services bought
     vendor_revenue: np.ndarray = None          # (F,) AI labs' revenue from robots and AI services
     # firm accounts
     bank_interest: np.ndarray = None           # (J,) interest firms paid the banking system this month
+    firm_dividends: np.ndarray = None          # (F,) dividends each firm paid
+    firm_paid_abroad: np.ndarray = None        # (F,) IP royalties to talent living abroad and licensing fees
+    talent_royalties: np.ndarray = None        # (T,) royalties received per person, after tax
     # prices
     inflation: np.ndarray = None               # (J,) year-on-year inflation of the price level, this month
     # capital allocation
     share_price: np.ndarray = None             # (F,) price of one share of each firm this month
+    deployed: np.ndarray = None                # (allocator kinds, F) new money each kind put into each firm
+                                               # (capital_allocation; entry_exit adds seed capital)
     # entry and exit
     exits: int = 0
     entries: int = 0
+    closed: np.ndarray = None                  # (F,) firms that failed or closed this month (before any entry)
+    liquidated: np.ndarray = None              # (F,) cash each firm closing by choice paid its owners
     # talent moves
     talent_outflow_home: float = 0.0           # home talent (people) that left home this month
 

@@ -5,8 +5,8 @@ sizes match each sector's employment, automation starts at its cost-minimising l
 hold their steady-state savings, consumption budgets match what firms produce, government
 purchases are set from the initial budget and its primary deficit, and allocators already hold
 abroad what calm-time political risk makes them want to. Randomness, in order: worker skills, firm
-sizes, talent productivity, who starts unemployed, where workers work, the unemployed's last
-sector, talent's employers.
+productivity and appeal (which set firm sizes), venture's due-diligence errors, talent productivity,
+who starts unemployed, where workers work, the unemployed's last sector, talent's employers.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from model.ledger import Ledger
 from model.levers import LeverSchedules
 from model.parameters import Parameters, month_index
 from model.phases import (automation, capital_allocation, capital_flight, central_bank, entry_exit, firm_accounts,
-                          goods_market, government, incomes, labour_market, policy, politics, prices, technology)
+                          firm_productivity, goods_market, government, incomes, labour_market, policy, politics, prices,
+                          talent_choice, technology)
 from model.phases.incomes import pick_employer, worker_pay
 from model.populations import (AllocatorPopulation, FirmPopulation, GovernmentPopulation, TalentPopulation,
                                WorkerPopulation)
-from model.production import (auto_matrix, capacity, labour_demand, monthly_cost, people_per_task, task_shares,
-                              tasks_from_headcount, unit_cost)
+from model.production import (auto_matrix, capacity, labour_demand, monthly_cost, people_per_task, productivity,
+                              task_shares, tasks_from_headcount, unit_cost)
 from model.state import Month, State, Structure
 
 LEVER_MONTHS = 361        # months of lever schedule tabulated from the start
@@ -118,31 +119,54 @@ def make_workers(p: Parameters, st: Structure, rng: np.random.Generator) -> Work
 
 
 def make_firms(p: Parameters, st: Structure, workers: WorkerPopulation, rng: np.random.Generator) -> FirmPopulation:
-    """Firm slots per jurisdiction and sector; the alive ones sized to each sector's employment."""
-    jur_list, sec_list, alive_list, size_list = [], [], [], []
+    """Firm slots per jurisdiction and sector; the alive ones sized to each sector's employment.
+
+    Each alive firm draws its own productivity, relative to its market's (the draws are centred on the
+    market's mean), and its appeal (demand shifter) from their stationary log-normal distributions;
+    its size is appeal × productivity^ε (ε the price elasticity of market shares), the size at which
+    buyers' demand for it is stationary. Every slot draws venture's due-diligence error on it.
+    """
+    fp, elasticity = p.firms, p.goods.price_elasticity
+    jur_list, sec_list, alive_list, eff_list, appeal_list, employment = [], [], [], [], [], []
     for j, jr in enumerate(p.jurisdictions.values()):
         n_workers = int((workers.jurisdiction == j).sum())
         n_alive = max(int(round(n_workers / p.population.workers_per_firm)), 2 * len(SECTORS))
         per_sector = largest_remainder(np.array(jr.sector_mix) + 1e-9, n_alive, minimum=2)
         for s, count in enumerate(per_sector):
             spare = int(np.ceil(count * p.population.spare_firm_slots))
-            sizes = rng.lognormal(0.0, 0.8, size=count)
-            employment = st.labour_force[j] * (1 - st.natural_u[j]) * jr.sector_mix[s]
+            # productivity relative to the market's: the draws are centred on its mean (model/phases/firm_productivity.py)
+            log_eff = firm_productivity.log_mean(fp.productivity_dispersion) + firm_productivity.center_within(
+                firm_productivity.draw_log_efficiency(rng, count, fp.productivity_dispersion), np.zeros(count, int),
+                np.ones(count, bool))
+            appeal = firm_productivity.draw_appeal(rng, count, firm_productivity.appeal_dispersion(p))
             jur_list.append(np.full(count + spare, j))
             sec_list.append(np.full(count + spare, s))
             alive_list.append(np.r_[np.ones(count, bool), np.zeros(spare, bool)])
-            size_list.append(np.r_[employment * sizes / sizes.sum(), np.zeros(spare)])
-    sector = np.concatenate(sec_list)
-    firms = FirmPopulation(np.concatenate(jur_list), sector, np.where(BITS_MASK[sector], BITS, ATOMS))
+            eff_list.append(np.r_[log_eff, np.zeros(spare)])
+            appeal_list.append(np.r_[appeal, np.ones(spare)])
+            employment.append(st.labour_force[j] * (1 - st.natural_u[j]) * jr.sector_mix[s])
+    sector, jurisdiction = np.concatenate(sec_list), np.concatenate(jur_list)
+    firms = FirmPopulation(jurisdiction, sector, np.where(BITS_MASK[sector], BITS, ATOMS))
     firms.alive[:] = np.concatenate(alive_list)
-    firms.tasks[:] = np.concatenate(size_list)
+    firms.appeal[:] = np.concatenate(appeal_list)
+    alive, market = firms.alive, jurisdiction * len(SECTORS) + sector
+    firms.log_efficiency[:] = np.concatenate(eff_list)
+    firms.productivity[:] = np.exp(firms.log_efficiency)
+    # each market's employment spread over its firms in proportion to appeal × productivity^ε
+    sizes = np.where(alive, firms.appeal * np.exp(elasticity * firms.log_efficiency), 0.0)
+    total = np.bincount(market, weights=sizes, minlength=len(p.jurisdictions) * len(SECTORS))
+    group_employment = np.zeros(len(p.jurisdictions) * len(SECTORS))
+    group_employment[np.unique(market, return_index=True)[0]] = employment
+    firms.tasks[:] = np.divide(group_employment[market] * sizes, total[market], out=np.zeros(len(firms)),
+                               where=total[market] > 0)
+    firms.signal_error[:] = rng.standard_normal(len(firms))
     return firms
 
 
 def make_talent(p: Parameters, st: Structure, rng: np.random.Generator) -> TalentPopulation:
     """AI talent by home jurisdiction, weighted to the world total, with Pareto productivity of mean 1."""
     shares = np.array([j.talent_share for j in p.jurisdictions.values()])
-    n_total = max(int(round(p.population.talent * p.population.scale)), 5 * len(shares))
+    n_total = max(int(round(p.population.talent * p.population.scale)), p.population.min_talent, 5 * len(shares))
     per_j = largest_remainder(np.sqrt(shares + 1e-12), n_total, minimum=2)
     home = np.repeat(np.arange(len(per_j)), per_j)
     people = p.population.world_ai_talent * shares / shares.sum()
@@ -182,6 +206,7 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     _firm_technology(state, setup, p)
     _place_workers(state, p, rng)
     _hire_talent(state, p, rng)
+    firm_productivity.update_productivity(state, p)      # bits firms: as productive as the talent they hired
     cost = _set_prices(state, setup, p)
     profit_income = _household_savings(state, p)
     _firm_finance(state, p, cost)
@@ -201,14 +226,17 @@ def build_state(p: Parameters, rng: np.random.Generator) -> State:
     state.unemployment_j = st.natural_u.copy()
     state.market_labour_force = np.bincount(state.worker_market, weights=workers.weight, minlength=J * N_SKILLS)
     state.last_outflow_share = np.zeros(J)
+    state.outflow_trend = np.zeros(J)
     _calm_offshore_holdings(state, p)
+    state.gov.cbdc_start[:] = st.cbdc_start
     state.cumulative = {"talent_outflow": 0.0, "talent_wealth_out": np.zeros(J), "capital_out": np.zeros(J)}
     _settle(state, p, rng)
+    state.cumulative = {"talent_outflow": 0.0, "talent_wealth_out": np.zeros(J), "capital_out": np.zeros(J)}
     return state
 
 
-SETTLING_PHASES = (policy, technology, central_bank, automation, labour_market, incomes, goods_market, firm_accounts,
-                   capital_allocation, entry_exit, government, prices)
+SETTLING_PHASES = (policy, technology, firm_productivity, central_bank, automation, labour_market, incomes, goods_market,
+                   firm_accounts, capital_allocation, entry_exit, talent_choice, government, prices)
 
 
 def _settle(state: State, p: Parameters, rng: np.random.Generator) -> None:
@@ -216,17 +244,22 @@ def _settle(state: State, p: Parameters, rng: np.random.Generator) -> None:
 
     The circular flow built above is consistent only to first order (allocators' floats, firms' cash,
     the labour market's vacancies settle over a few years), so the economy first runs with the start
-    month's technology and levers, its demand shocks, and neither migration, capital flight nor
-    politics, which therefore all start from where the parameters put them.
+    month's technology and levers and its demand shocks. AI talent chooses where to live and
+    grievance builds up, so the run starts with the foreign talent stocks and the populism of calm
+    times; no government changes hands and capital flight does not run.
     """
     for _ in range(p.burn_in):
         month = Month.start(0, state.n_j)
         for phase in SETTLING_PHASES:
             phase.run(state, month, p, rng)
+        politics.update_populism(state, p)
     f, g = state.firms, state.gov
+    g.populism_calm[:] = g.populism
+    g.outflow_calm[:] = state.outflow_trend
     level = g.price_index.copy()
     state.real_purchases = state.real_purchases * level      # the same nominal purchases at the rebased prices
-    state.price0 = np.where(f.alive, f.price, state.price0 * level[f.jurisdiction])
+    state.price0 = market_reference_prices(state, state.price0 * level[f.jurisdiction])
+    _start_market_indexes(state)
     state.prev_price_level = np.ones(state.n_j)
     g.price_index[:] = 1.0
     months_ago = 12 - np.arange(12)
@@ -304,22 +337,52 @@ def _hire_talent(state: State, p: Parameters, rng: np.random.Generator) -> None:
     t.illiquid[:] = p.talent.illiquid_months * t.pay
 
 
+def _start_market_indexes(state: State) -> None:
+    """Every market's price level at 1 (the reference prices were just set from the current prices)."""
+    state.market_price_level = np.ones(state.n_j * len(SECTORS))
+
+
+def market_reference_prices(state: State, fallback: np.ndarray) -> np.ndarray:
+    """(F,) the reference price of the price indexes: the geometric mean price per efficiency unit of each firm's
+    market.
+
+    Every firm of a market shares it, and the index takes a market's plain geometric mean of its
+    firms' prices per efficiency unit against it (model/phases/prices.py), so the index is 1 at the
+    base date and measures where the market's prices are, not how far each firm's price moved since
+    then. Markets without alive firms keep ``fallback``.
+    """
+    f = state.firms
+    market = f.jurisdiction * len(SECTORS) + f.sector
+    geometric = goods_market.price_index(prices.efficiency_prices(state), f.alive.astype(float), market,
+                                         state.n_j * len(SECTORS), empty=np.zeros(state.n_j * len(SECTORS)))
+    return np.where(geometric[market] > 0, geometric[market], fallback)
+
+
 def _set_prices(state: State, setup: Month, p: Parameters) -> np.ndarray:
-    """Prices at cost plus markup, output at capacity, budget shares from what each sector sells.
+    """Prices at cost plus markup, output at capacity, budget shares from what each sector sells; each firm's
+    appeal such that buyers ask for what it makes at these prices (a stationary start).
 
     Returns:
         Each firm's starting cost per task-month.
     """
     st, f, g = state.structure, state.firms, state.gov
     cost = unit_cost(state, setup)
-    f.price[:] = prices.target_price(cost, p.goods.markup) / state.sector_productivity
+    f.price[:] = prices.target_price(cost, p.goods.markup) / productivity(state)
     f.output[:] = capacity(state)
     f.expected_sales[:] = f.price * f.output
-    state.price0 = f.price.copy()
+    state.price0 = market_reference_prices(state, f.price)
     market = f.jurisdiction * len(SECTORS) + f.sector
+    # demand ∝ appeal × price^(−ε) within a market: back out the appeal of each firm's starting sales, mean one
+    raw = f.expected_sales * np.power(f.price, p.goods.price_elasticity) * f.alive
+    count = np.bincount(market, weights=f.alive.astype(float), minlength=state.n_j * len(SECTORS))
+    state.market_firms = count.copy()        # the number of firms each market supports (free entry)
+    mean = np.divide(np.bincount(market, weights=raw, minlength=state.n_j * len(SECTORS)), count,
+                     out=np.ones(state.n_j * len(SECTORS)), where=count > 0)
+    f.appeal[:] = np.where(f.alive, np.divide(raw, mean[market], out=np.ones(len(f)), where=mean[market] > 0), 1.0)
     value = np.bincount(market, weights=f.price * f.output * f.alive, minlength=state.n_j * len(SECTORS))
     quantity = np.bincount(market, weights=f.output * f.alive, minlength=state.n_j * len(SECTORS))
     state.base_price = np.divide(value, quantity, out=np.ones_like(value), where=quantity > 0)
+    _start_market_indexes(state)
     state.prev_price_level = np.ones(state.n_j)
     # the year before the start had inflation at target: month -12 + m sits in row m
     months_ago = 12 - np.arange(12)
@@ -356,13 +419,14 @@ def _profits(state: State, p: Parameters) -> np.ndarray:
 
 def _firm_finance(state: State, p: Parameters, cost: np.ndarray) -> None:
     """Firms hold a cash buffer, plus the retained profits with which their dividends already equal their
-    after-tax profits, a year of costs as equity, and are valued on those profits."""
+    after-tax profits, the capital their scale ties up (``firms.capital_months`` of costs) as equity, and are
+    valued on those profits."""
     f, fin, j = state.firms, p.finance, state.firms.jurisdiction
     month_cost = monthly_cost(state, cost)
     profit = p.goods.markup / (1.0 + p.goods.markup) * f.expected_sales * (1.0 - state.structure.corporate_tax[j])
     retained = profit * (1.0 - fin.payout_ratio) / max(fin.payout_ratio, 1e-6)
     f.cash[:] = np.where(f.alive, fin.cash_buffer * month_cost + retained, 0.0)
-    f.capital[:] = np.where(f.alive, 12.0 * month_cost, 0.0)
+    f.capital[:] = np.where(f.alive, p.firms.capital_months * month_cost, 0.0)
     f.profit[:] = np.where(f.alive, profit, 0.0)
     f.valuation[:] = np.where(f.alive, prices.valuation(f.cash, f.debt, f.profit, state.gov.policy_rate[j],
                                                         fin.equity_premium, 0.0), 0.0)

@@ -7,7 +7,7 @@ import pytest
 
 from agents import AITalent, CapitalAllocator, Firm, Government, Worker
 from model.metrics import SHARE_PREFIXES
-from model.production import unit_cost
+from model.production import productivity, unit_cost
 from tests.conftest import build
 
 PRICE_TO_COST = (0.5, 4.0)      # an alive firm's price stays within these multiples of its unit cost
@@ -43,7 +43,7 @@ def assert_invariants(model, counts: dict) -> None:
         assert balance.min(initial=0.0) >= -1e-6, f"{name} negative ({balance.min():.3g}) at {model.date}"
     # no degenerate firms: prices near cost, no talent kept without human staff
     staffed = f.alive & (f.workers.sum(axis=1) > 0) & (f.tasks > 0)
-    ratio = f.price[staffed] * model.state.sector_productivity[staffed] / unit_cost(model.state, model.last_month)[staffed]
+    ratio = f.price[staffed] * productivity(model.state)[staffed] / unit_cost(model.state, model.last_month)[staffed]
     lo, hi = PRICE_TO_COST
     assert ((ratio >= lo) & (ratio <= hi)).all(), f"price/unit cost in [{ratio.min():.3g}, {ratio.max():.3g}] at {model.date}"
     employer = np.maximum(t.employer, 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.special import expit
 
 from model.domain import INDEX, SOVEREIGN, TOURNAMENT, VENTURE
 from model import door
@@ -26,6 +27,7 @@ from model.phases import (
     technology,
 )
 from model.parameters import TalentBehaviour
+from model.populations import NEVER
 
 E = np.e
 
@@ -284,16 +286,24 @@ def test_update_grievance_hand_example():
     # [0.5*0.95, 0.475 + 0.1*0.5, 0.475 + 0.3*0.5, 0 + 0.3*1] = [0.475, 0.525, 0.625, 0.3]
     g = np.array([0.5, 0.5, 0.5, 0.0])
     out = politics.update_grievance(g, np.array([False, True, True, True]), np.array([True, False, True, True]),
-                                    0.1, 0.2, 0.05)
+                                    np.zeros(4), 0.1, 0.2, 0.0, 0.05)
     np.testing.assert_allclose(out, [0.475, 0.525, 0.625, 0.3])
+
+
+def test_update_grievance_exposure_raises_grievance_of_the_employed_only():
+    # exposure 0.5 with rise 0.1 adds 0.05 * (1 - g) for the employed; the unemployed get no exposure term
+    g = np.array([0.2, 0.2])
+    out = politics.update_grievance(g, np.array([False, True]), np.array([False, False]), np.array([0.5, 0.5]),
+                                    0.0, 0.0, 0.1, 0.0)
+    np.testing.assert_allclose(out, [0.2 + 0.05 * 0.8, 0.2])
 
 
 def test_update_grievance_stays_in_unit_interval_and_decays_without_unemployment():
     rng = np.random.default_rng(4)
     g = rng.uniform(0, 1, 100)
-    out = politics.update_grievance(g, rng.random(100) < 0.5, rng.random(100) < 0.5, 0.9, 0.9, 0.5)
+    out = politics.update_grievance(g, rng.random(100) < 0.5, rng.random(100) < 0.5, rng.random(100), 0.9, 0.9, 0.9, 0.5)
     assert np.all((out >= 0) & (out <= 1))
-    calm = politics.update_grievance(g, np.zeros(100, bool), np.ones(100, bool), 0.1, 0.2, 0.05)
+    calm = politics.update_grievance(g, np.zeros(100, bool), np.ones(100, bool), np.zeros(100), 0.1, 0.2, 0.3, 0.05)
     np.testing.assert_allclose(calm, g * 0.95)
     assert np.all(calm <= g)
 
@@ -365,10 +375,12 @@ def test_exit_cost_share_rises_with_stringency_and_falls_with_escape():
 
 
 def test_lockin_probability_hand_example():
-    # base -4: expit(-4) = 0.0179862; +4*0.5 -> expit(-2) = 0.1192029; +60*0.05 + 2*1*0.5 -> expit(0) = 0.5
-    out = door.lockin_probability(np.array([0.0, 0.5, 0.0]), np.array([0.0, 0.0, 0.05]),
-                                           np.array([0.0, 0.0, 1.0]), 0.5, -4.0, 4.0, 60.0, 2.0)
-    np.testing.assert_allclose(out, [0.0179862100, 0.1192029220, 0.5], rtol=1e-8)
+    # base -4: expit(-4) = 0.0179862; +4*0.5 -> expit(-2) = 0.1192029; +60*0.05 + 2*1*0.5 -> expit(0) = 0.5;
+    # a populist government in power: +2 -> expit(-2)
+    out = door.lockin_probability(np.array([0.0, 0.5, 0.0, 0.0]), np.array([False, False, False, True]),
+                                  np.array([0.0, 0.0, 0.05, 0.0]), np.array([0.0, 0.0, 1.0, 0.0]), 0.5,
+                                  -4.0, 4.0, 2.0, 60.0, 2.0)
+    np.testing.assert_allclose(out, [0.0179862100, 0.1192029220, 0.5, 0.1192029220], rtol=1e-8)
 
 
 def test_anticipated_cost_rise_hand_example():
@@ -626,13 +638,28 @@ def test_licensing_cost_share_bites_with_controls_net_of_escape():
 # =========================================================================== government policy
 
 
-def test_lockin_response_steps_only_above_threshold():
-    # outflow [0.01, 0.005, 0.006] vs threshold 0.006 -> +0.05, +0, +0 (not strictly above)
-    out = government.lockin_response(np.array([0.1, 0.1, 0.1]), np.array([0.01, 0.005, 0.006]), 0.006, 0.05)
-    np.testing.assert_allclose(out, [0.15, 0.1, 0.1])
+def test_only_a_populist_government_facing_an_outflow_above_the_ratio_announces_controls():
+    # calm outflow 0.002, ratio 2: trend 0.005 is above 0.004, 0.003 is not; only populists announce,
+    # and a government that has announced controls as strict does not announce again (its date stays)
+    populist = np.array([True, True, False, True])
+    trend = np.array([0.005, 0.003, 0.009, 0.009])
+    calm = np.full(4, 0.002)
+    level, when = government.announce_controls(populist, trend, calm, np.array([0.0, 0.0, 0.0, 0.8]),
+                                               np.array([NEVER, NEVER, NEVER, 40]), 30, 2.0, 0.8, 6)
+    np.testing.assert_allclose(level, [0.8, 0.0, 0.0, 0.8])
+    np.testing.assert_array_equal(when, [36, NEVER, NEVER, 40])
 
 
-def test_populist_response_proportional_to_excess_populism():
-    # 0 + 0.02*(0.6-0.4) = 0.004; 0.1 + 0 (below threshold)
-    out = government.populist_response(np.array([0.0, 0.1]), np.array([0.6, 0.3]), 0.4, 0.02)
-    np.testing.assert_allclose(out, [0.004, 0.1])
+def test_announced_controls_take_effect_on_their_date_and_never_loosen_the_response():
+    announced = np.array([0.8, 0.8, 0.0, 0.5])
+    enact = np.array([36, 37, NEVER, 30])
+    out = government.enact_controls(np.array([0.0, 0.0, 0.3, 0.7]), announced, enact, 36)
+    np.testing.assert_allclose(out, [0.8, 0.0, 0.3, 0.7])
+
+
+def test_takeover_chance_rises_with_populism_above_its_calm_level_and_with_violence():
+    # logit -7 + 50 * max(p - calm, 0) + 10 * violence
+    calm = np.full(4, 0.10)
+    out = politics.takeover_chance(np.array([0.05, 0.10, 0.16, 0.10]), calm, np.array([0.0, 0.0, 0.0, 0.1]),
+                                   -7.0, 50.0, 10.0)
+    np.testing.assert_allclose(out, expit(np.array([-7.0, -7.0, -4.0, -6.0])), rtol=1e-12)

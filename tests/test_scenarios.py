@@ -20,7 +20,7 @@ from experiments.scenarios import (
 )
 from model.parameters import Parameters, month_index
 
-SHIPPED = ["baseline", "big-whoosh", "carry-closed", "open-door", "robot-wave", "tournament"]
+SHIPPED = ["baseline", "big-whoosh", "captured", "carry-closed", "open-door", "robot-wave", "tournament"]
 HORIZON = 120
 
 
@@ -38,7 +38,7 @@ def write_scenario(directory: Path, name: str, body: str) -> None:
 # --------------------------------------------------------------------------- shipped scenarios
 
 
-def test_the_six_scenarios_ship_with_descriptions():
+def test_the_shipped_scenarios_have_descriptions():
     assert scenario_names() == SHIPPED
     for name, description in list_scenarios():
         assert len(description) > 40, name
@@ -63,16 +63,22 @@ def test_robot_wave_technology_is_shared_by_big_whoosh_and_open_door():
     assert resolve_parameters("open-door", []).technology == wave
 
 
-def test_big_whoosh_pulls_backlash_cbdc_and_announced_controls():
+def test_big_whoosh_switches_the_responses_on_and_schedules_nothing():
     params = resolve_parameters("big-whoosh", [])
     assert params.government.populist_response and params.government.lockin_response
-    for name in ("US", "EU"):
-        place = params.jurisdictions[name]
-        assert "2026-01" <= place.cbdc_start <= "2027-12"
-        assert max(place.cbdc_surveillance.values()) >= 0.7
-        tightening = place.capital_controls.changes
-        assert tightening and tightening[0].at.startswith("2027") and tightening[0].announce_months > 0
-        assert place.capital_controls.initial == Parameters().jurisdictions[name].capital_controls.initial
+    for name, place in params.jurisdictions.items():
+        default = Parameters().jurisdictions[name]
+        assert place.cbdc_start == default.cbdc_start
+        for lever in ("capital_controls", "cbdc_surveillance", "robot_tax", "carry_tax"):
+            assert not getattr(place, lever).changes, (name, lever)
+
+
+def test_captured_has_no_populist_turn_no_lock_in_and_redistributes():
+    params = resolve_parameters("captured", [])
+    assert params.technology == resolve_parameters("robot-wave", []).technology
+    assert not params.government.populist_response and not params.government.lockin_response
+    assert params.politics.takeover_populism == 0.0 and params.politics.takeover_violence == 0.0
+    assert all(place.replacement_rate == 0.70 for place in params.jurisdictions.values())
 
 
 def test_open_door_has_no_cbdc_and_no_controls_anywhere():
@@ -202,8 +208,8 @@ def test_lever_changes_from_the_start_on_are_allowed_even_past_any_horizon():
 
 def test_moving_the_start_past_a_scenario_change_names_that_change():
     with pytest.raises(ParameterError) as caught:
-        resolve_parameters("big-whoosh", ['start="2026-07"'])
-    assert str(caught.value) == ("jurisdictions.US.cbdc_surveillance[0].at: value '2026-06' is before the start "
+        resolve_parameters("big-whoosh", ['start="2026-07"', 'jurisdictions.US.robot_tax=[{at="2026-06", value=0.5}]'])
+    assert str(caught.value) == ("jurisdictions.US.robot_tax[0].at: value '2026-06' is before the start "
                                  "2026-07; allowed a month from 2026-07")
 
 

@@ -9,19 +9,26 @@ Mechanism, in order:
    (after-tax GP income and distributions) becomes their capital income next month.
 3. Households hand a share of their monthly saving to allocators; venture's share of new money, and
    investors' recommitment of uninvested cash, follow the carry's tax advantage over ordinary income.
-4. Tournament planners review their firms every ``tournament_review_months``: the best performers
-   are scaled up, the rest defunded.
+4. Tournament planners review their firms every ``tournament_review_months``: they measure each
+   funded firm's realised output per worker (in its sector's units) with an error of sd
+   ``firms.tournament_signal_noise``, scale up the best ``tournament_keep`` share and defund the rest.
 5. Each allocator invests a share of its cash in its jurisdiction's firms (sovereign funds anywhere)
-   by its kind's rule: index by value, venture by growth and cash burn, tournament by review weight.
+   by its kind's rule. No allocator sees true productivity. Index: by value (passive). Venture: bits
+   firms by growth and cash burn, tilted by its due diligence, a signal of log productivity with a
+   persistent firm-specific error of sd ``firms.venture_signal_noise`` (weight × e^signal).
+   Tournament: bits firms by the last review's weight. Sovereign: bits firms by value.
+   Money raises the firm's cash and equity, and so how fast it may grow (model/phases/prices.py).
 
-Reads: allocators' cash, stakes, income; firms' valuation, sales, profit, capital; workers.income,
-savings; month.household_consumption; gov.carry_tax; state.venture_share.
-Writes: month.share_price; allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash, capital,
-tournament_weight; state.venture_share, state.next_review, state.capital_income_accrued;
+Reads: allocators' cash, stakes, income; firms' valuation, sales, profit, capital, output, staff,
+productivity, signal_error; workers.income, savings; month.household_consumption; gov.carry_tax;
+state.venture_share, sector_productivity.
+Writes: month.share_price, deployed; allocators.cash, fees, stakes; workers.savings; gov.cash; firms.cash,
+capital, tournament_weight; state.venture_share, state.next_review, state.capital_income_accrued;
 flows (fees, gov_revenue).
 Ledger: allocators → government (GP and capital-gains tax, sovereign funds' distributions),
 allocators → households (GP income and distributions), households → allocators (new savings), allocators → firms (investment, pooled).
-RNG: nothing.
+RNG: one standard normal per firm slot in a month with a tournament review (the review's measurement
+errors), nothing otherwise.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 
 from model.accounts import government_receives, households_receive_capital_income
-from model.domain import BITS, INDEX, SOVEREIGN, TOURNAMENT, VENTURE
+from model.domain import ALLOCATOR_KINDS, BITS, INDEX, SOVEREIGN, TOURNAMENT, VENTURE
 from model.parameters import Parameters
 from model.state import Month, State
 
@@ -54,18 +61,38 @@ def carried_interest(returns, assets, carry: float, annual_hurdle: float):
     return carry * np.maximum(returns - assets * annual_hurdle / 12.0, 0.0)
 
 
-def deployment_weights(kind: int, valuation, sales, expected_sales, profit, is_bits, tournament_weight, eligible):
+def productivity_signal(log_productivity, noise_sd: float, errors):
+    """What an allocator sees of firms' log productivity: the truth plus ``noise_sd`` times standard-normal errors."""
+    return np.asarray(log_productivity) + noise_sd * np.asarray(errors)
+
+
+def review_score(output, headcount, sector_productivity, noise_sd: float, errors):
+    """A tournament review's score of each firm: its measured log output per worker, in its sector's units.
+
+    Realised labour productivity (output over staff, relative to the sector's output per task) plus
+    ``noise_sd`` × ``errors`` of measurement; firms with no staff or no output score lowest.
+    """
+    per_worker = np.divide(output, headcount * sector_productivity, out=np.zeros_like(output, dtype=float),
+                           where=(headcount > 0) & (output > 0))
+    logged = np.log(np.where(per_worker > 0, per_worker, 1.0))
+    return np.where(per_worker > 0, productivity_signal(logged, noise_sd, errors), -np.inf)
+
+
+def deployment_weights(kind: int, valuation, sales, expected_sales, profit, is_bits, tournament_weight, eligible,
+                       signal=None):
     """How an allocator of ``kind`` spreads new money over eligible firms (weights, not normalised).
 
     index: value-weighted over all firms; venture: bits firms by growth and cash burn (it is paid to
-    move money); tournament: bits firms equally, scaled by the last review; sovereign: bits firms by value.
+    move money), tilted by its due-diligence ``signal`` of log productivity (weight × e^signal; none if
+    not given); tournament: bits firms equally, scaled by the last review; sovereign: bits firms by value.
     """
     if kind == INDEX:
         w = np.maximum(valuation, 0.0)
     elif kind == VENTURE:
         growth = np.maximum(expected_sales - sales, 0.0) + 0.05 * sales
         burn = np.maximum(-profit, 0.0)
-        w = (growth + burn + 1e-6) * is_bits
+        tilt = 1.0 if signal is None else np.exp(signal - np.max(signal, initial=0.0))
+        w = (growth + burn + 1e-6) * is_bits * tilt
     elif kind == TOURNAMENT:
         w = tournament_weight * is_bits
     elif kind == SOVEREIGN:
@@ -163,12 +190,15 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     state.ledger.transfer_by_jurisdiction("households", "allocators", got_j)
     _recommit_to_venture(state, month, p)
 
-    # tournament reviews: scale the best, defund the rest
+    # tournament reviews: the planner measures realised output per worker (with noise), scales the best,
+    # defunds the rest
     if month.step + 1 >= state.next_review:
         state.next_review += fin.tournament_review_months
+        errors = rng.standard_normal(len(f))
+        score = review_score(f.output, f.workers.sum(axis=1), state.sector_productivity,
+                             p.firms.tournament_signal_noise, errors)
         for r in np.flatnonzero(a.kind == TOURNAMENT):
             funded = (a.stakes[r] > 0) & f.alive
-            score = f.profit / np.maximum(f.capital, 1e-9) + f.sales / np.maximum(f.capital, 1e-9)
             weights = tournament_review(score, funded, fin.tournament_keep, fin.tournament_scale_up)
             f.tournament_weight[funded] = weights[funded]
 
@@ -187,10 +217,14 @@ def _deploy(state: State, month: Month, p: Parameters) -> None:
     rates = np.array([fin.deploy_index, fin.deploy_venture, fin.deploy_tournament, fin.deploy_index])
     amount = rates[a.kind] * np.maximum(a.cash, 0.0)
     is_bits = (f.kind == BITS).astype(float)
+    # venture's due diligence: true log productivity (talent included) seen through a persistent error
+    signal = productivity_signal(np.log(np.maximum(f.productivity, 1e-300)), p.firms.venture_signal_noise,
+                                 f.signal_error)
     weights = {kind: deployment_weights(kind, f.valuation, f.sales, f.expected_sales, f.profit, is_bits,
-                                        f.tournament_weight, f.alive)
+                                        f.tournament_weight, f.alive, signal=signal if kind == VENTURE else None)
                for kind in np.unique(a.kind[amount > 0])}
     inflow = np.zeros(len(f))
+    month.deployed = np.zeros((len(ALLOCATOR_KINDS), len(f)))
     for r in np.flatnonzero(amount > 0):
         span = slice(None) if a.kind[r] == SOVEREIGN else state.firm_span[a.jurisdiction[r]]
         w_r = weights[a.kind[r]][span]
@@ -201,6 +235,7 @@ def _deploy(state: State, month: Month, p: Parameters) -> None:
         alloc = amount[r] / total * w_r
         a.stakes[r, span] += alloc / price[span]
         inflow[span] += alloc
+        month.deployed[a.kind[r], span] += alloc
     a.cash -= amount
     a.committed += amount
     f.cash += inflow

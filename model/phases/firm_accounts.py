@@ -11,8 +11,9 @@ Mechanism:
 
 Reads: firms' sales, cash, debt; month.firm_wage_cost, firm_talent_cost, firm_machine_cost;
 talent's employers, locations, productivity; gov.policy_rate, capital_controls; the crypto rail.
-Writes: month.bank_interest; firms.cash, debt, profit; talent.liquid; gov.cash; allocators.income, cash; workers.savings;
-state.foreign_other, state.capital_income_accrued; flows (gov_revenue, ip_value, profits_positive).
+Writes: month.bank_interest, firm_paid_abroad, talent_royalties, firm_dividends; firms.cash, debt, profit;
+talent.liquid; gov.cash; allocators.income, cash; workers.savings; state.foreign_other, state.capital_income_accrued;
+flows (gov_revenue, ip_value, profits_positive).
 Ledger: firms → central bank (interest, repayment), firms → foreign (licensing), firms → talent and
 government abroad (royalties and their tax), firms → government (corporate tax), firms → allocators
 (dividends), firms → households (dividends of firms no allocator holds, as capital income).
@@ -69,7 +70,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     escape = crypto_escape_now(state, p)
     lic_share = licensing_cost_share(g.capital_controls, escape, p.controls.licensing_cost)[j]
     licensing = royalty.sum(axis=1) * lic_share
-    f.cash -= royalty.sum(axis=1) + licensing
+    month.firm_paid_abroad = royalty.sum(axis=1) + licensing
+    f.cash -= month.firm_paid_abroad
     rest_of_world_receives(state, "firms", j, j, licensing)
     # royalties go to the talent abroad behind them (by productivity), taxed where booked
     valid = t.employer >= 0
@@ -81,7 +83,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     received = per_unit[emp, t.location] * contrib                          # total per talent row
     received = np.where(t.location != j[emp], received, 0.0)
     corp = st.corporate_tax[t.location]
-    t.liquid += received * (1 - corp) / np.maximum(t.weight, 1e-12)
+    month.talent_royalties = received * (1 - corp) / np.maximum(t.weight, 1e-12)
+    t.liquid += month.talent_royalties
     ledger.transfer("firms", j[emp], "talent", t.location, received * (1 - corp))
     government_receives(state, month, "firms", j[emp], t.location, received * corp)
     booked = (f.sales * bits)[:, None] * shares
@@ -102,6 +105,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     f.debt -= repay
     ledger.transfer("firms", j, "central_bank", j, repay)
     dividend = fin.payout_ratio * np.maximum(f.cash - buffer, 0.0) * f.alive
+    month.firm_dividends = dividend
     f.cash -= dividend
     held = a.stakes.sum(axis=0)
     owned = held > 0

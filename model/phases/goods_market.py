@@ -2,24 +2,35 @@
 
 Mechanism:
 1. Demand. Households plan consumption out of income and savings (marginal propensities), scaled by
-   an AR(1) aggregate demand shock and by the real policy rate against neutral (IS curve); talent
-   consumes out of pay and wealth; governments buy a fixed real basket, adjusted by their fiscal rule; the rest of the world spends
-   part of what it received from the jurisdiction (licensing, moving costs, AI imports) on its goods
+   an AR(1) aggregate demand shock and by the real policy rate against neutral (IS curve). With
+   ``goods.mpc_wealth_elasticity`` above zero the propensity out of income falls with a household's
+   savings relative to its jurisdiction's mean (the liquid-wealth gradient of the MPC); at zero, the
+   default, every household has the same propensities. Talent consumes out of pay and wealth (it
+   saves ``talent.saving_rate`` of its pay); governments buy a fixed real basket, adjusted by their
+   fiscal rule; the rest of the world spends part of what it received from the jurisdiction (licensing, moving costs, AI imports) on its goods
    (exports). Residents spend ``import_share`` of their private spending abroad (imports), in the
    shares ``state.trade`` fixed at the start so that trade is balanced then. Each jurisdiction's spending
    is split over sectors (CES budget shares, price-inelastic) and spread over a sector's firms by
-   capacity and relative price. Firms sell up to 5% above capacity; buyers pay their share of what
-   was actually sold.
+   their appeal (a persistent demand shifter) and relative price (monopolistic competition: a more
+   productive firm, pricing lower, sells more). Firms sell up to 5% above capacity; what a firm
+   cannot make goes to the firms of its market with room. Each firm learns its own demand (what
+   buyers asked of it, not the overflow it served), so firms' demand adds up to what buyers planned.
+   Buyers pay their share of what was actually sold.
 2. Machines. Firms pay for their robots (tax to the government) and AI services; the money goes to
    the AI labs of the world in proportion to the productivity of the talent they employ (or abroad
-   when no AI lab is alive). This is money paid to AI vendors instead of white-collar wages.
+   when no AI lab is alive). This is money paid to AI vendors instead of white-collar wages. The
+   labs pass it on as staff wages and talent pay (model/phases/incomes.py) and dividends
+   (model/phases/firm_accounts.py), which reach households in proportion to their savings; AI services
+   cost far less than the wages they replace, so most of what firms save lowers their unit costs and,
+   through prices, raises real incomes (experiments/ai_demand.py measures both).
 
 Reads: workers.income, savings; talent.liquid; month.talent_net_pay; state.trade, real_purchases, purchases_adjustment,
 foreign_other;
-gov.price_index, policy_rate, inflation; firms' prices, capacity, expected sales, robots, AI services;
+gov.price_index, policy_rate, inflation; firms' prices, capacity, appeal, robots, AI services; state.market_price_level;
 month.robot_cost, robot_cost_pre_tax, ai_cost.
 Writes: state.demand_shock; workers.savings; talent.liquid; gov.cash; firms.sales, cash, output;
-month.household_consumption, firm_demand, firm_machine_cost, vendor_revenue; state.foreign_other;
+month.household_consumption, talent_consumption, firm_demand, firm_machine_cost, vendor_revenue;
+state.foreign_other;
 flows (consumption, exports, imports, gdp, gov_spending, gov_revenue).
 Ledger: households and talent → firms at home and abroad, government and the rest of the world → firms
 (sales); firms → government (robot tax);
@@ -46,6 +57,20 @@ def household_demand(disposable_income, savings, mpc_income: float, mpc_wealth: 
     plan += mpc_wealth * wealth
     income += wealth                      # in place: what can be spent at most
     return np.minimum(plan, income)
+
+
+def liquidity_mpc(savings, mean_savings, mpc_income: float, elasticity: float):
+    """Propensity to consume out of income per person: ``mpc_income`` at the jurisdiction's mean savings,
+    times (savings / mean)^(−elasticity), never above 1.
+
+    Households with little liquid wealth spend more of an extra dollar of income, the wealthy less
+    (Carroll, Slacalek, Tokuoka & White 2017; Fagereng, Holm & Natvik 2021). With ``elasticity`` 0
+    it is ``mpc_income`` for everyone (a scalar).
+    """
+    if elasticity == 0:
+        return mpc_income
+    relative = np.maximum(savings, 0.0) / np.maximum(mean_savings, 1e-12)
+    return np.minimum(mpc_income * np.power(np.maximum(relative, 1e-6), -elasticity), 1.0)
 
 
 def rate_factor(policy_rate, inflation, neutral_rate: float, sensitivity: float):
@@ -76,14 +101,17 @@ def sector_budget_shares(base_shares, relative_price, elasticity: float):
 
 
 def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
-    """Spread each market's nominal budget over its firms by capacity and relative price.
+    """Spread each market's nominal budget over its firms by a weight and relative price.
 
-    Firm f in market m gets budget[m] · w_f / Σ w, with w_f = capacity_f · (p_f / p̄_m)^(-ε).
+    Firm f in market m gets budget[m] · w_f / Σ w, with w_f = capacity_f · (p_f / p̄_m)^(-ε). The model
+    passes each firm's demand shifter (``firms.appeal``) as the weight: monopolistic competition, where
+    a firm's share depends on its appeal and its price, not on what it can make (which
+    :func:`serve_overflow` then enforces).
 
     Args:
         budget: nominal spending per market.
         market_of_firm: market index per firm (-1 for firms outside every market).
-        capacity: real output the firm can supply.
+        capacity: weight of each firm at equal prices (capacity, or appeal).
         price: firm prices.
         elasticity: price elasticity ε of market shares.
     """
@@ -96,6 +124,26 @@ def spread_demand(budget, market_of_firm, capacity, price, elasticity: float):
     weight = cap * np.power(price / np.maximum(mean_price[m], 1e-12), -elasticity)
     total = np.bincount(m, weights=weight, minlength=n_markets)
     return np.where(inside & (total[m] > 0), budget[m] * weight / np.maximum(total[m], 1e-12), 0.0)
+
+
+def serve_overflow(demand, limit, market_of_firm, n_markets: int):
+    """What firms sell when demand a firm cannot meet goes to the other firms of its market that have room.
+
+    Each firm sells its demand up to ``limit``; each market's unmet demand is shared over its firms in
+    proportion to their room (limit less demand), never beyond it.
+
+    Returns:
+        (sales, received): what each firm sells, and the overflow it received from its rivals.
+    """
+    inside = market_of_firm >= 0
+    m = np.where(inside, market_of_firm, 0)
+    unmet = np.where(inside, np.maximum(demand - limit, 0.0), 0.0)
+    room = np.where(inside, np.maximum(limit - demand, 0.0), 0.0)
+    total_unmet = np.bincount(m, weights=unmet, minlength=n_markets)
+    total_room = np.bincount(m, weights=room, minlength=n_markets)
+    served = np.minimum(total_unmet, total_room)
+    received = np.divide(room * served[m], total_room[m], out=np.zeros_like(room), where=total_room[m] > 0)
+    return np.where(inside, np.minimum(demand, limit), 0.0) + received, received
 
 
 def balanced_trade(import_share: np.ndarray, private_spending: np.ndarray, iterations: int = 200) -> np.ndarray:
@@ -131,7 +179,11 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     state.demand_shock = gm.demand_persistence * state.demand_shock + gm.demand_noise * state.shock_rng.standard_normal(J)
     shock = np.exp(state.demand_shock) * rate_factor(g.policy_rate, g.inflation, p.central_bank.neutral_rate,
                                                      gm.rate_sensitivity)
-    hh_plan = household_demand(w.income, w.savings, gm.mpc_income, gm.mpc_wealth) * shock[w.jurisdiction]
+    mpc = gm.mpc_income
+    if gm.mpc_wealth_elasticity > 0:
+        mean_savings = w.by_jurisdiction(np.maximum(w.savings, 0.0) * w.weight) / w.by_jurisdiction(w.weight)
+        mpc = liquidity_mpc(w.savings, mean_savings[w.jurisdiction], gm.mpc_income, gm.mpc_wealth_elasticity)
+    hh_plan = household_demand(w.income, w.savings, mpc, gm.mpc_wealth) * shock[w.jurisdiction]
     hh_plan = np.minimum(hh_plan, np.maximum(w.savings, 0.0))
     t_plan = np.minimum((1 - p.talent.saving_rate) * month.talent_net_pay + gm.mpc_wealth * np.maximum(t.liquid, 0),
                         np.maximum(t.liquid, 0))
@@ -143,15 +195,16 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     trade = state.trade                                                       # (J buyers, J sellers)
     private = (hh_total + t_total) @ trade
     market = f.jurisdiction * S + f.sector
-    weight = np.where(f.alive, f.expected_sales, 0.0)
-    sector_price = price_index(f.price / state.price0, weight, market, J * S)
+    # each market's price level: its chained index (model/phases/prices.py)
+    sector_price = state.market_price_level
     shares = sector_budget_shares(st.budget, sector_price.reshape(J, S), gm.sector_elasticity)
     planned = private + gov_plan + export_plan
     budget = planned[:, None] * shares
     market = np.where(f.alive, market, -1)
     capacity = firm_capacity(state)
-    demand = spread_demand(budget.ravel(), market, capacity, f.price, gm.price_elasticity)
-    sales = np.minimum(demand, 1.05 * f.price * capacity)
+    demand = spread_demand(budget.ravel(), market, f.appeal * f.alive, f.price, gm.price_elasticity)
+    sales, _ = serve_overflow(demand, 1.05 * f.price * capacity, market, J * S)
+    # firms learn their own demand (the overflow they serve is their rivals'): the total is what buyers planned
     month.firm_demand = demand
     spent = state.per_jurisdiction(np.maximum(market, 0) // S, sales * (market >= 0))
     ratio = np.divide(spent, planned, out=np.zeros(J), where=planned > 0)
@@ -164,6 +217,7 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     w.savings -= hh_paid
     t.liquid -= t_paid
     month.household_consumption = hh_paid
+    month.talent_consumption = t_paid
     buyer, seller = np.indices((J, J))
     ledger.transfer("households", buyer, "firms", seller, hh_total[:, None] * bought)
     ledger.transfer("talent", buyer, "firms", seller, t_total[:, None] * bought)

@@ -8,15 +8,22 @@ leak of money out of the economy). A cash deficit is financed by issuing debt to
 by ``government.debt_response`` × the gap between the target and actual debt (in years of GDP, Bohn
 1998; debt net of the government's cash) and by ``government.unemployment_response`` × unemployment above its natural rate (Taylor 2000),
 each times monthly GDP; with taxes and benefits these are the automatic stabilisers, and they work
-when the policy rate is at its floor. With ``government.lockin_response``
-a government tightens capital controls while its monthly talent outflow exceeds a threshold ("lock
-them in"); with ``government.populist_response`` populism above a threshold raises CBDC surveillance
-and the robot tax. The responses take effect from next month (model/phases/policy.py).
+when the policy rate is at its floor.
 
-Reads: gov.cash, debt, policy_rate, populism; month.bank_interest; state.unemployment_j; state.last_outflow_share; month's
-revenue and spending.
-Writes: state.gdp_trend, state.purchases_adjustment; gov.cash, debt, revenue, controls_response, surveillance_response, robot_tax_response;
-flows (gov_spending).
+A populist government (model/phases/politics.py decides who governs) acts on its politics. With
+``government.populist_response`` it announces a CBDC rollout ``populist_cbdc_lead`` months ahead
+(if none is due sooner) and raises CBDC surveillance and the robot tax each month it is in power.
+With ``government.lockin_response`` it answers talent leaving ("lock them in", seed essay 1): when
+its talent outflow (the quarterly trend) passes ``lockin_outflow_ratio`` times its calm-times level
+it announces capital controls of stringency
+``lockin_level``, taking effect ``lockin_lead`` months later. Announcements are public: talent sees
+them coming (model/phases/talent_choice.py). The responses take effect from next month
+(model/phases/policy.py).
+
+Reads: gov.cash, debt, policy_rate, populist, controls_announced, controls_enact_step, cbdc_start;
+gov.outflow_calm; month.bank_interest; state.unemployment_j; state.outflow_trend; month's revenue and spending.
+Writes: state.gdp_trend, state.purchases_adjustment; gov.cash, debt, revenue, controls_response, surveillance_response,
+robot_tax_response, controls_announced, controls_enact_step, cbdc_start; flows (gov_spending).
 Ledger: government → central bank (interest, repayment); central bank → government (remitted interest);
 money issued to the government (deficits).
 RNG: nothing.
@@ -30,14 +37,24 @@ from model.parameters import Parameters
 from model.state import Month, State
 
 
-def lockin_response(response, outflow_share, threshold: float, step: float):
-    """Tighten capital controls while monthly talent outflow exceeds the threshold."""
-    return response + step * (outflow_share > threshold)
+def announce_controls(populist, outflow_trend, outflow_calm, announced, enact_step, step: int, ratio: float,
+                      level: float, lead: int):
+    """Populist governments facing an outflow trend above ``ratio`` × its calm-times level announce controls at
+    ``level`` for ``step + lead``.
+
+    A government that has already announced controls at least as strict does not announce again.
+
+    Returns:
+        The announced stringency and the step it takes effect, per jurisdiction.
+    """
+    announcing = populist & (outflow_trend > ratio * outflow_calm) & (announced < level)
+    return np.where(announcing, level, announced), np.where(announcing, step + lead, enact_step)
 
 
-def populist_response(response, populism, threshold: float, step: float):
-    """Raise a lever in proportion to populism above the threshold."""
-    return response + step * np.maximum(populism - threshold, 0.0)
+def enact_controls(response, announced, enact_step, step: int):
+    """Announced controls whose date has come are enacted: the response rises to the announced stringency."""
+    due = (announced > 0) & (enact_step <= step)
+    return np.where(due, np.maximum(response, announced), response)
 
 
 def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> None:
@@ -67,11 +84,14 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     slack = state.unemployment_j - state.structure.natural_u
     state.purchases_adjustment = (gp.debt_response * (state.debt_target - debt_ratio)
                                   + gp.unemployment_response * slack) * state.gdp_trend
+    # a populist government acts on its politics; what it announces takes effect later
+    step = month.step
     if gp.lockin_response:
-        g.controls_response[:] = lockin_response(g.controls_response, state.last_outflow_share,
-                                                 gp.lockin_threshold, gp.lockin_step)
+        g.controls_announced[:], g.controls_enact_step[:] = announce_controls(
+            g.populist, state.outflow_trend, g.outflow_calm, g.controls_announced, g.controls_enact_step, step,
+            gp.lockin_outflow_ratio, gp.lockin_level, gp.lockin_lead)
+    g.controls_response[:] = enact_controls(g.controls_response, g.controls_announced, g.controls_enact_step, step + 1)
     if gp.populist_response:
-        g.surveillance_response[:] = populist_response(g.surveillance_response, g.populism, gp.populist_threshold,
-                                                       gp.populist_surveillance_step)
-        g.robot_tax_response[:] = populist_response(g.robot_tax_response, g.populism, gp.populist_threshold,
-                                                    gp.populist_robot_tax_step)
+        g.cbdc_start[:] = np.where(g.populist, np.minimum(g.cbdc_start, step + gp.populist_cbdc_lead), g.cbdc_start)
+        g.surveillance_response += gp.populist_surveillance_step * g.populist
+        g.robot_tax_response += gp.populist_robot_tax_step * g.populist

@@ -13,7 +13,7 @@ Money moves when it is spent: savings rise now, and firms' cash falls by their w
 Reads: workers' wages and employment, state.wage, firms' staff, talent's employers and locations,
 state.capital_income_accrued.
 Writes: workers.income, savings; talent.employer, pay, liquid; firms.cash; gov.cash;
-month.household_capital_income, firm_wage_cost, firm_talent_cost, talent_net_pay; flows (wages,
+month.household_capital_income, worker_capital_income, firm_wage_cost, firm_talent_cost, talent_net_pay; flows (wages,
 benefits, talent_pay, gov_revenue, gov_spending).
 Ledger: firms → households (net wages), firms → government (income tax), government → households
 (benefits), firms → talent (net pay, across jurisdictions), firms → government (tax on talent pay).
@@ -126,7 +126,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     state.capital_income_accrued = np.zeros(state.n_j)
     net_wage, benefit = worker_pay(state)
     received = net_wage + benefit
-    w.income[:] = received + capital_income_per_person(state, month.household_capital_income)
+    month.worker_capital_income = capital_income_per_person(state, month.household_capital_income)
+    w.income[:] = received + month.worker_capital_income
     w.savings += received
     # everyone in a firm-skill cell earns that market's wage, so firms' wage bills come from headcount
     month.firm_wage_cost = (f.workers * state.wage[f.jurisdiction]).sum(axis=1)

@@ -2,9 +2,10 @@
 
 Mechanism: a lever's value is its scheduled path (parameters) plus the government's accumulated
 endogenous response (model/phases/government.py), clipped to the lever's range. CBDC adoption
-follows a logistic curve from the jurisdiction's rollout month.
+follows a logistic curve from the rollout month: the scheduled one, or the one a populist government
+announced, whichever comes first.
 
-Reads: state.levers, state.structure (CBDC start and speed), the governments' responses.
+Reads: state.levers, state.structure (CBDC adoption speed), gov.cbdc_start, the governments' responses.
 Writes: gov.robot_tax, robot_adoption, robot_cap, capital_controls, cbdc_surveillance, carry_tax,
 cbdc_adoption.
 Ledger: nothing. RNG: nothing.
@@ -27,5 +28,5 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     g.capital_controls[:] = np.clip(lv.current("capital_controls", step) + g.controls_response, 0.0, 1.0)
     g.cbdc_surveillance[:] = np.clip(lv.current("cbdc_surveillance", step) + g.surveillance_response, 0.0, 1.0)
     g.carry_tax[:] = lv.current("carry_tax", step)
-    since = step - st.cbdc_start
+    since = step - g.cbdc_start
     g.cbdc_adoption[:] = np.where(since >= 0, 1.0 / (1.0 + 49.0 * np.exp(-st.cbdc_speed * np.maximum(since, 0))), 0.0)

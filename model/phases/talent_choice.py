@@ -5,16 +5,18 @@ foreigners), safety (falls with violence risk), financial freedom (falls with CB
 worse under populism, and with capital controls), amenity, agglomeration (where other talent
 lives), congestion of small havens, a home bias and inertia. Leaving costs moving costs, an exit
 tax and wealth trapped by controls (less what escapes through crypto). Anticipation: talent
-compares today's exit cost with what it expects within its horizon — announced changes plus the
-feared chance that the door closes (populism, others leaving, surveillance money) — and a door
-about to close is a reason to leave now. Havens turn back arrivals past their intake capacity.
+compares today's exit cost with what it expects within its horizon — changes announced by schedule
+or by a government, plus the feared chance that the door closes, judged from what it can observe
+(populism, a populist government, others leaving, surveillance money) — and a door about to close
+is a reason to leave now, the more so the more of its fortune is wealth a closing door would catch. Havens turn back arrivals past their intake capacity.
 Movers pay the exit tax to the government they leave, leave trapped wealth blocked there, pay
 moving costs abroad and carry the rest.
 
 Reads: talent's location, home, pay, wealth; gov.capital_controls, cbdc_adoption, cbdc_surveillance,
-populism, violence_risk; the lever schedules (announced controls); state.last_outflow_share.
+populism, populist, violence_risk, controls_announced, controls_enact_step; the lever schedules (announced
+controls); state.last_outflow_share.
 Writes: talent.location, liquid, illiquid, trapped, trapped_in; gov.cash;
-state.foreign_other, state.last_outflow_share, state.cumulative; month.talent_outflow_home;
+state.foreign_other, state.last_outflow_share, state.outflow_trend, state.cumulative; month.talent_outflow_home;
 flows (gov_revenue, talent_wealth_out).
 Ledger: talent → government (exit tax), talent → blocked (trapped wealth), talent → foreign
 (moving costs), talent → talent of the destination (wealth carried).
@@ -30,6 +32,8 @@ from model.accounts import government_receives, rest_of_world_receives
 from model.door import anticipated_cost_rise, crypto_escape_now, exit_bill, exit_cost_share, lockin_now
 from model.parameters import Parameters
 from model.state import Month, State
+
+OUTFLOW_SMOOTHING = 1.0 / 3.0   # weight of this month in the outflow trend: about a quarter's average
 
 
 def financial_freedom(cbdc_adoption, surveillance, populism, stringency, calm_censorship: float, controls_weight: float):
@@ -71,6 +75,21 @@ def location_utility(log_income, safety, freedom, amenity, talent_share, congest
     leave = ~is_current
     u = u + leave * (-b.beta_cost * exit_cost + b.beta_anticipation * cost_rise)[:, None]
     return u + b.home_bias * is_home + b.stay_bias * is_current
+
+
+def announced_controls(level, enact_step, step: int, horizon: int):
+    """(J,) stringency of the controls governments have announced to take effect within ``horizon`` months."""
+    return np.where(enact_step <= step + horizon, level, 0.0)
+
+
+def wealth_exposure(talent, rows, horizon: int):
+    """How much of a talent's fortune a closing door would catch: wealth over wealth plus pay over the horizon.
+
+    The rich, whose fortune is mostly wealth that controls could trap, weigh a closing door more than
+    those whose fortune is mostly pay they can earn anywhere.
+    """
+    wealth = np.maximum(talent.liquid[rows], 0.0) + talent.illiquid[rows]
+    return wealth / np.maximum(wealth + horizon * talent.pay[rows], 1e-12)
 
 
 def choose(rng: np.random.Generator, utility):
@@ -115,8 +134,10 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
         cur, home = t.location[deciding], t.home[deciding]
         escape = crypto_escape_now(state, p)
         cost_now = exit_cost_share(g.capital_controls, escape, tb.moving_cost, c.max_exit_tax, c.max_trapped)
-        announced = np.clip(state.levers.expected_max("capital_controls", month.step, tb.anticipation_horizon)
-                            + g.controls_response, 0.0, 1.0)
+        announced = np.clip(np.maximum(
+            state.levers.expected_max("capital_controls", month.step, tb.anticipation_horizon) + g.controls_response,
+            announced_controls(g.controls_announced, g.controls_enact_step, month.step, tb.anticipation_horizon)),
+            0.0, 1.0)
         cost_announced = exit_cost_share(announced, escape, tb.moving_cost, c.max_exit_tax, c.max_trapped)
         cost_locked = exit_cost_share(np.ones(J), escape, tb.moving_cost, c.max_exit_tax, c.max_trapped)
         rise = anticipated_cost_rise(cost_now, cost_announced, cost_locked, lockin_now(state, p))
@@ -131,7 +152,8 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
                               tb.calm_censorship, tb.freedom_controls_weight),
             st.amenity, located / located.sum(),
             congestion(foreign_stock, st.capacity, st.population, tb.congestion_population_share),
-            cost_now[cur], rise[cur], locs[None, :] == home[:, None], locs[None, :] == cur[:, None], tb)
+            cost_now[cur], rise[cur] * wealth_exposure(t, deciding, tb.anticipation_horizon),
+            locs[None, :] == home[:, None], locs[None, :] == cur[:, None], tb)
         choice = choose(rng, utility)
         choice = enforce_capacity(rng, choice, cur, home, t.weight[deciding], foreign_stock, st.capacity)
         movers = deciding[choice != cur]
@@ -165,4 +187,5 @@ def run(state: State, month: Month, p: Parameters, rng: np.random.Generator) -> 
     located = state.per_jurisdiction(t.location, t.weight)
     state.last_outflow_share = np.divide(moved_people, located + moved_people, out=np.zeros(J),
                                          where=(located + moved_people) > 0)
+    state.outflow_trend += OUTFLOW_SMOOTHING * (state.last_outflow_share - state.outflow_trend)
     state.cumulative["talent_outflow"] += month.talent_outflow_home

@@ -1,0 +1,283 @@
+"""Allocation regimes with heterogeneous firms: does who funds firms change which firms grow?
+
+Runs the ``baseline``, ``tournament`` and ``carry-closed`` scenarios over many seeds (common random
+numbers: a seed's runs share their shocks) and measures, from the firm-level arrays every month:
+
+- selection: the true productivity of the firms each allocator kind funded (weighted by money,
+  seed capital included) against the mean of the firms it could have funded (alive firms of the
+  jurisdictions it invests in; bits firms only for venture, tournament and sovereign funds), and
+  against all firms;
+- the correlation, across eligible firms each month, between money received per unit of sales and
+  log productivity (averaged over months, weighted by money);
+- allocators' returns: the annualised return on each kind's portfolio (dividends plus the change in
+  the value of last month's shares; a closing firm at what it paid out), and venture's fees;
+- misallocation: the within-market standard deviation of log revenue per worker (Hsieh & Klenow
+  2009's TFPR dispersion in this model's labour-only form; zero when funds and workers go where
+  their marginal revenue is highest) and the Olley & Pakes (1996) covariance between market share
+  and productivity (how far the sales-weighted productivity exceeds the plain mean);
+- fees (as a share of GDP) and the velocity share; real output; firm exit.
+
+    python -m experiments.allocation                                   # 8 seeds, scale 1, 120 months
+    python -m experiments.allocation --seeds 12 --scale 0.5 --out runs/allocation
+    python -m experiments.allocation --set firms.tournament_signal_noise=0 --out runs/allocation-exact
+
+Prints a table (mean and 95% interval over seeds per scenario, and each scenario's difference from
+the baseline paired by seed) and writes ``summary.csv`` (long form) and ``runs.csv`` (one row per
+run) to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from experiments.estimators import mean_interval
+from experiments.scenarios import ParameterError, resolve_parameters
+from model.domain import ALLOCATOR_KINDS, BITS, INDEX, SECTORS, SOVEREIGN
+from model.economy import WhooshModel
+from model.phases.capital_allocation import share_prices
+
+SCENARIOS = ("baseline", "tournament", "carry-closed")
+MONTHS = 120
+MIN_FIRMS = 3            # a month's correlation needs at least this many eligible firms
+
+
+def _kind_stakes(state) -> np.ndarray:
+    """(kinds, F) shares each allocator kind holds in each firm."""
+    a = state.allocators
+    out = np.zeros((len(ALLOCATOR_KINDS), a.stakes.shape[1]))
+    np.add.at(out, a.kind, a.stakes)
+    return out
+
+
+def _eligible(state, kind: int, alive: np.ndarray) -> np.ndarray:
+    """Firms an allocator kind may fund: alive, bits unless index, in a jurisdiction where the kind invests."""
+    f, a = state.firms, state.allocators
+    ok = alive.copy()
+    if kind != INDEX:
+        ok &= f.kind == BITS
+    if kind != SOVEREIGN:
+        ok &= np.isin(f.jurisdiction, a.jurisdiction[a.kind == kind])
+    return ok
+
+
+def _within_market_sd(values: np.ndarray, weights: np.ndarray, market: np.ndarray, n: int) -> float:
+    """Weighted standard deviation of ``values`` around their markets' weighted means."""
+    total = np.bincount(market, weights=weights, minlength=n)
+    mean = np.divide(np.bincount(market, weights=weights * values, minlength=n), total, out=np.zeros(n), where=total > 0)
+    dev = values - mean[market]
+    return float(np.sqrt(np.sum(weights * dev ** 2) / max(weights.sum(), 1e-300)))
+
+
+def _olley_pakes(z: np.ndarray, sales: np.ndarray, market: np.ndarray, n: int) -> float:
+    """Σ_m S_m Σ_{f∈m} (s_f − 1/N_m)(z_f − z̄_m) / z̄, with S_m the market's share of sales (relative to mean z)."""
+    count = np.bincount(market, minlength=n).astype(float)
+    total = np.bincount(market, weights=sales, minlength=n)
+    zbar = np.divide(np.bincount(market, weights=z, minlength=n), count, out=np.zeros(n), where=count > 0)
+    share = np.divide(sales, total[market], out=np.zeros_like(sales), where=total[market] > 0)
+    cov = np.bincount(market, weights=(share - 1.0 / count[market]) * (z - zbar[market]), minlength=n)
+    weight = total / max(total.sum(), 1e-300)
+    return float(np.sum(weight * cov) / max(np.sum(weight * zbar), 1e-300))
+
+
+def simulate(scenario: str, seed: int, scale: float, months: int = MONTHS, sets: tuple[str, ...] = ()) -> dict[str, float]:
+    """One run: the allocation measurements of ``scenario`` at ``seed`` (``sets``: extra ``key=value`` overrides)."""
+    params = resolve_parameters(scenario, [*sets, f"population.scale={scale}"])
+    K = len(ALLOCATOR_KINDS)
+    funded_z, funded_money, bench = np.zeros(K), np.zeros(K), np.zeros(K)
+    corr_sum, corr_weight = np.zeros(K), np.zeros(K)
+    log_growth, fee_sum, value_sum = np.zeros(K), np.zeros(K), np.zeros(K)
+    months_held = np.zeros(K)
+    home_money_z = home_money = home_bench = 0.0
+    z_all, z_sales, z_sales_bits, op_all, op_bits, rpw_all, rpw_bits = [], [], [], [], [], [], []
+    with WhooshModel(params, seed=seed) as model:
+        state, f = model.state, model.firms
+        home = model.structure.names.index(params.home)
+        n_markets = state.n_j * len(SECTORS)
+        market = f.jurisdiction * len(SECTORS) + f.sector
+        stakes_prev, price_prev = _kind_stakes(state), share_prices(state)
+        alive_prev = f.alive.copy()
+        for _ in range(months):
+            model.step()
+            month, a = model.last_month, state.allocators
+            z = f.productivity
+            was_alive = alive_prev | (month.deployed.sum(axis=0) > 0)
+            # selection by each kind: money-weighted productivity against the eligible firms' mean
+            for k in range(K):
+                money = month.deployed[k]
+                if money.sum() <= 0:
+                    continue
+                ok = _eligible(state, k, was_alive)
+                funded_z[k] += money @ z
+                funded_money[k] += money.sum()
+                if k == SOVEREIGN:
+                    bench[k] += money.sum() * z[ok].mean()
+                else:
+                    per_j = np.bincount(f.jurisdiction, weights=money, minlength=state.n_j)
+                    count = np.bincount(f.jurisdiction, weights=ok.astype(float), minlength=state.n_j)
+                    mean_j = np.divide(np.bincount(f.jurisdiction, weights=z * ok, minlength=state.n_j), count,
+                                       out=np.zeros(state.n_j), where=count > 0)
+                    bench[k] += per_j @ mean_j
+                intensity = money[ok] / np.maximum(f.expected_sales[ok], 1e-9)
+                if ok.sum() >= MIN_FIRMS and intensity.std() > 0:
+                    corr_sum[k] += money.sum() * np.corrcoef(np.log(z[ok]), intensity)[0, 1]
+                    corr_weight[k] += money.sum()
+            # all allocators' money into the home jurisdiction's bits firms
+            money = month.deployed.sum(axis=0) * ((f.jurisdiction == home) & (f.kind == BITS))
+            ok = was_alive & (f.jurisdiction == home) & (f.kind == BITS)
+            if money.sum() > 0 and ok.any():
+                home_money_z += money @ z
+                home_money += money.sum()
+                home_bench += money.sum() * z[ok].mean()
+            # portfolio returns: dividends plus the change in value of last month's shares
+            price_now = share_prices(state)
+            closed = month.closed if month.closed is not None else np.zeros(len(f), bool)
+            shares_prev = stakes_prev.sum(axis=0)
+            exit_value = np.divide(month.liquidated if month.liquidated is not None else np.zeros(len(f)), shares_prev,
+                                   out=np.zeros(len(f)), where=shares_prev > 0)
+            valued = np.where(closed, exit_value, price_now)
+            value_prev = stakes_prev @ price_prev
+            income = np.bincount(a.kind, weights=a.income, minlength=K)
+            fees = np.bincount(a.kind, weights=a.fees, minlength=K)
+            gain = stakes_prev @ (valued - price_prev)
+            held = value_prev > 0
+            log_growth[held] += np.log(np.maximum(1.0 + (income[held] + gain[held]) / value_prev[held], 1e-9))
+            fee_sum += fees
+            value_sum += value_prev
+            months_held += held
+            stakes_prev, price_prev, alive_prev = _kind_stakes(state), price_now, f.alive.copy()
+            # productivity of the firms alive, plain and sales-weighted; misallocation
+            alive = f.alive & (f.sales > 0)
+            bits = alive & (f.kind == BITS)
+            z_all.append(z[f.alive].mean())
+            z_sales.append(np.average(z[alive], weights=f.sales[alive]))
+            z_sales_bits.append(np.average(z[bits], weights=f.sales[bits]))
+            op_all.append(_olley_pakes(z[alive], f.sales[alive], market[alive], n_markets))
+            op_bits.append(_olley_pakes(z[bits], f.sales[bits], market[bits], n_markets))
+            staff = f.workers.sum(axis=1)
+            for mask, out in ((alive & (staff > 0), rpw_all), (bits & (staff > 0), rpw_bits)):
+                out.append(_within_market_sd(np.log(f.sales[mask] / staff[mask]), staff[mask], market[mask], n_markets))
+        frame = model.metrics_frame()
+        alive_months = frame["firms_alive"].sum()
+    last = frame.iloc[-12:]
+    home_name = params.home
+    out: dict[str, float] = {"scenario": scenario, "seed": seed}
+    for k, kind in enumerate(ALLOCATOR_KINDS):
+        if funded_money[k] <= 0:
+            continue
+        out[f"{kind}: funded firms' productivity (money-weighted)"] = funded_z[k] / funded_money[k]
+        out[f"{kind}: selection gain over its eligible firms (%)"] = 100 * (funded_z[k] / bench[k] - 1.0)
+        if corr_weight[k] > 0:
+            out[f"{kind}: corr(funding per unit of sales, log productivity)"] = corr_sum[k] / corr_weight[k]
+        if months_held[k] > 0:
+            out[f"{kind}: portfolio return before fees (%/yr)"] = 100 * (np.exp(12 * log_growth[k] / months_held[k]) - 1)
+    out["venture: fees (% of its portfolio a year)"] = 100 * 12 * fee_sum[ALLOCATOR_KINDS.index("venture")] / max(
+        value_sum[ALLOCATOR_KINDS.index("venture")], 1e-300)
+    if home_money > 0:
+        out[f"{home_name} bits: selection gain of all allocators' money (%)"] = 100 * (home_money_z / home_bench - 1.0)
+    out["all firms: mean productivity"] = float(np.mean(z_all))
+    out["all firms: sales-weighted productivity"] = float(np.mean(z_sales))
+    out["bits firms: sales-weighted productivity"] = float(np.mean(z_sales_bits))
+    out["Olley-Pakes covariance, all firms (% of mean)"] = 100 * float(np.mean(op_all))
+    out["Olley-Pakes covariance, bits firms (% of mean)"] = 100 * float(np.mean(op_bits))
+    out["sd of log revenue per worker within markets, all"] = float(np.mean(rpw_all))
+    out["sd of log revenue per worker within markets, bits"] = float(np.mean(rpw_bits))
+    out["fees (% of GDP)"] = 100 * frame["fees"].sum() / frame["gdp"].sum()
+    out["velocity share (fees / fees + profits)"] = float(frame["velocity_share"].mean())
+    out["real GDP, world, last year (index, start = 100)"] = 100 * last["real_gdp"].mean() / frame["real_gdp"].iloc[:12].mean()
+    out[f"real GDP, {home_name}, last year (index, start = 100)"] = (
+        100 * last[f"real_gdp_{home_name}"].mean() / frame[f"real_gdp_{home_name}"].iloc[:12].mean())
+    out["firm exits (% of firms a year)"] = 100 * 12 * frame["firm_exits"].sum() / max(alive_months, 1)
+    return out
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% interval over seeds of every measure per scenario, and each scenario's paired difference
+    from the baseline (long form: measure, scenario, mean, ci_low, ci_high, n)."""
+    measures = [c for c in runs.columns if c not in ("scenario", "seed")]
+    rows = []
+    base = runs[runs["scenario"] == SCENARIOS[0]].set_index("seed")
+    for scenario in [s for s in SCENARIOS if s in set(runs["scenario"])]:
+        sub = runs[runs["scenario"] == scenario].set_index("seed")
+        for key in measures:
+            values = sub[key].dropna()
+            if len(values) >= 2:
+                est = mean_interval(values.to_numpy())
+                rows.append({"measure": key, "scenario": scenario, "mean": est.value, "ci_low": est.ci_low,
+                             "ci_high": est.ci_high, "n": est.n})
+            if scenario != SCENARIOS[0] and key in base:
+                diff = (sub[key] - base[key]).dropna()
+                if len(diff) >= 2:
+                    est = mean_interval(diff.to_numpy())
+                    rows.append({"measure": key, "scenario": f"{scenario} − {SCENARIOS[0]}", "mean": est.value,
+                                 "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n})
+    return pd.DataFrame(rows)
+
+
+def _cell(row: pd.Series | None) -> str:
+    if row is None:
+        return "–"
+    return f"{row['mean']:.3g} [{row['ci_low']:.3g}, {row['ci_high']:.3g}]"
+
+
+def render(summary: pd.DataFrame, title: str) -> Table:
+    """A rich table: one row per measure, one column per scenario and per paired difference."""
+    columns = list(dict.fromkeys(summary["scenario"]))
+    table = Table(title=title, show_lines=False)
+    table.add_column("measure", style="bold")
+    for column in columns:
+        table.add_column(column, justify="right")
+    lookup = {(r.measure, r.scenario): r for r in summary.itertuples(index=False)}
+    for measure in dict.fromkeys(summary["measure"]):
+        cells = []
+        for column in columns:
+            row = lookup.get((measure, column))
+            cells.append(_cell(None if row is None else pd.Series(row._asdict())))
+        table.add_row(measure, *cells)
+    return table
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m experiments.allocation", description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=8, help="seeds per scenario (default 8)")
+    parser.add_argument("--scale", type=float, default=1.0, help="population.scale (default 1)")
+    parser.add_argument("--months", type=int, default=MONTHS, help=f"months simulated (default {MONTHS})")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument("--out", type=Path, default=Path("runs/allocation"), help="output folder (default runs/allocation)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                        help="parameter override for every scenario (repeatable), e.g. firms.tournament_signal_noise=0")
+    args = parser.parse_args(argv)
+    if args.seeds < 2 or args.workers < 1 or not 0.01 <= args.scale <= 100 or args.months < 12:
+        parser.error("--seeds must be at least 2, --workers at least 1, --scale in [0.01, 100], --months at least 12")
+    try:
+        resolve_parameters(SCENARIOS[0], args.sets)
+    except ParameterError as error:
+        parser.error(str(error))
+    jobs = [(scenario, seed, args.scale, args.months, tuple(args.sets)) for scenario in SCENARIOS
+            for seed in range(args.seeds)]
+    with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(simulate, *job) for job in jobs]
+        for _ in track(as_completed(futures), total=len(futures), description="runs", transient=True):
+            pass
+        runs = pd.DataFrame([future.result() for future in futures]).sort_values(["scenario", "seed"])
+    summary = summarise(runs)
+    args.out.mkdir(parents=True, exist_ok=True)
+    runs.to_csv(args.out / "runs.csv", index=False)
+    summary.to_csv(args.out / "summary.csv", index=False)
+    console = Console(width=200)
+    overrides = f"; {', '.join(args.sets)}" if args.sets else ""
+    console.print(render(summary, f"Allocation regimes: {args.seeds} seeds, scale {args.scale}, {args.months} months"
+                                  f"{overrides} (mean [95% interval] over seeds; differences paired by seed)"))
+    console.print(f"wrote {args.out / 'summary.csv'} and {args.out / 'runs.csv'}")
+
+
+if __name__ == "__main__":
+    main()
