@@ -45,6 +45,7 @@ from rich.console import Console
 from rich.table import Table
 
 from experiments.estimators import mean_interval
+from experiments.experiment_args import add_run_options, check_run_options, fail
 from experiments.scenarios import ParameterError, resolve_parameters
 from experiments.sweep import START_METHOD
 from experiments.validation import FROZEN_ROBOTS, FROZEN_TECHNOLOGY
@@ -625,21 +626,14 @@ def write_outputs(records: list[dict], meta: dict, out: Path, console: Console |
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.ai_demand", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=12, help="seeds (default 12; at least 2)")
-    parser.add_argument("--scale", type=float, default=2.0, help="population.scale (default 2)")
-    parser.add_argument("--months", type=int, default=MONTHS, help=f"months simulated (default {MONTHS})")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=Path("runs/ai-demand"), help="output folder (default runs/ai-demand)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="a parameter override for both arms (repeatable), e.g. goods.mpc_wealth_elasticity=0.15")
+    add_run_options(parser, seeds=12, scale=2.0, months=MONTHS, out="runs/ai-demand")
     args = parser.parse_args(argv)
-    if args.seeds < 2 or args.workers < 1 or not 0.01 <= args.scale <= 100 or not 24 <= args.months <= 480:
-        parser.error("--seeds must be at least 2, --workers at least 1, --scale in [0.01, 100], --months in [24, 480]")
+    check_run_options(args, months=(24, 480))
     try:
         for arm in ARMS:
             resolve_parameters(SCENARIO, [*ARMS[arm], *args.sets, f"population.scale={args.scale}"])
     except ParameterError as exc:
-        parser.exit(2, f"error: {exc}\n")
+        fail(str(exc))
     records = run_seeds(args.seeds, args.scale, args.months, tuple(args.sets), args.workers)
     meta = {"seeds": args.seeds, "scale": args.scale, "months": args.months, "sets": list(args.sets)}
     write_outputs(records, meta, args.out)

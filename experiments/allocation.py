@@ -40,6 +40,7 @@ from rich.progress import track
 from rich.table import Table
 
 from experiments.estimators import mean_interval
+from experiments.experiment_args import add_run_options, check_run_options, fail
 from experiments.scenarios import ParameterError, resolve_parameters
 from model.domain import ALLOCATOR_KINDS, BITS, INDEX, SECTORS, SOVEREIGN
 from model.economy import WhooshModel
@@ -247,20 +248,13 @@ def render(summary: pd.DataFrame, title: str) -> Table:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m experiments.allocation", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=8, help="seeds per scenario (default 8)")
-    parser.add_argument("--scale", type=float, default=1.0, help="population.scale (default 1)")
-    parser.add_argument("--months", type=int, default=MONTHS, help=f"months simulated (default {MONTHS})")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=Path("runs/allocation"), help="output folder (default runs/allocation)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="parameter override for every scenario (repeatable), e.g. firms.tournament_signal_noise=0")
+    add_run_options(parser, seeds=8, scale=1.0, months=MONTHS, out="runs/allocation")
     args = parser.parse_args(argv)
-    if args.seeds < 2 or args.workers < 1 or not 0.01 <= args.scale <= 100 or args.months < 12:
-        parser.error("--seeds must be at least 2, --workers at least 1, --scale in [0.01, 100], --months at least 12")
+    check_run_options(args, months=(12, 1200))
     try:
         resolve_parameters(SCENARIOS[0], args.sets)
     except ParameterError as error:
-        parser.error(str(error))
+        fail(str(error))
     jobs = [(scenario, seed, args.scale, args.months, tuple(args.sets)) for scenario in SCENARIOS
             for seed in range(args.seeds)]
     with ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:

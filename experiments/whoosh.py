@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.estimators import Estimate, mean_interval
+from experiments.experiment_args import add_run_options, check_run_options, fail
 from experiments.scenarios import ParameterError, read_scenario, resolve_parameters
 from model.economy import WhooshModel
 
@@ -225,30 +226,18 @@ def plot(records: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m experiments.whoosh", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=12, help="seeds per arm (default 12)")
-    parser.add_argument("--scale", type=float, default=SCALE, help=f"population.scale (default {SCALE})")
-    parser.add_argument("--months", type=int, default=MONTHS, help=f"months per run (default {MONTHS})")
+    add_run_options(parser, seeds=12, scale=SCALE, months=MONTHS, out="runs/whoosh")
     parser.add_argument("--scenario", default=SCENARIO, help=f"scenario name (default {SCENARIO})")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
-                        help="parameter override applied to every arm (repeatable)")
-    parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    parser.add_argument("--out", type=Path, default=Path("runs/whoosh"), help="output folder (default runs/whoosh)")
     args = parser.parse_args(argv)
-    problems = [(args.seeds < 2, f"--seeds: value {args.seeds}; allowed an integer of at least 2"),
-                (not 12 <= args.months <= 1200, f"--months: value {args.months}; allowed 12 to 1200"),
-                (not 0.01 <= args.scale <= 10, f"--scale: value {args.scale}; allowed 0.01 to 10"),
-                (args.workers < 1, f"--workers: value {args.workers}; allowed an integer of at least 1"),
-                (args.out.exists() and not args.out.is_dir(), f"--out: value '{args.out}' is a file; allowed a folder")]
-    for bad, message in problems:
-        if bad:
-            print(f"error: {message}", file=sys.stderr)
-            return 2
     try:
-        for cut in arms(args.scenario).values():
-            resolve_parameters(args.scenario, [*args.sets, *cut])
-    except (ParameterError, ValueError) as exc:
-        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
+        check_run_options(args, months=(12, 1200), scale=(0.01, 10.0))
+        try:
+            for cut in arms(args.scenario).values():
+                resolve_parameters(args.scenario, [*args.sets, *cut])
+        except (ParameterError, ValueError) as exc:
+            fail(str(exc))
+    except SystemExit as exit_:
+        return int(exit_.code)
     records = run_ablation(args.seeds, args.scale, args.months, args.scenario, tuple(args.sets), args.workers)
     table = summary(records)
     args.out.mkdir(parents=True, exist_ok=True)
