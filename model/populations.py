@@ -96,6 +96,10 @@ class FirmPopulation:
         """(F, K) index of each firm's job market: jurisdiction × N_SKILLS + skill."""
         return self.jurisdiction[:, None] * N_SKILLS + np.arange(N_SKILLS)
 
+    def staffed(self) -> np.ndarray:
+        """(F,) whether each firm has any staff (headcounts are never negative)."""
+        return (self.workers[:, 0] + self.workers[:, 1] + self.workers[:, 2]) > 0
+
     def market_headcount(self, n_markets: int) -> np.ndarray:
         """People employed per (jurisdiction, job skill) market."""
         return np.bincount(self.job_cells().ravel(), weights=self.workers.ravel(), minlength=n_markets)

@@ -41,7 +41,8 @@ def people_per_task(state: State) -> np.ndarray:
 
 def human_task_units(state: State) -> np.ndarray:
     """Tasks each firm's staff can do in a month."""
-    return (state.firms.workers * state.firm_eff).sum(axis=1)
+    staff, eff = state.firms.workers, state.firm_eff
+    return staff[:, 0] * eff[:, 0] + staff[:, 1] * eff[:, 1] + staff[:, 2] * eff[:, 2]   # faster than .sum(axis=1) on 3 columns
 
 
 def tasks_from_headcount(state: State) -> np.ndarray:

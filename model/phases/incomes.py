@@ -37,7 +37,7 @@ def talent_employers(state: State) -> np.ndarray:
     when none has staff yet (as when the world is built)."""
     f = state.firms
     bits = f.alive & (f.kind == BITS)
-    staffed = bits & (f.workers.sum(axis=1) > 0)
+    staffed = bits & f.staffed()
     return np.flatnonzero(staffed if staffed.any() else bits)
 
 
@@ -91,7 +91,7 @@ def talent_slots(state: State) -> np.ndarray:
     many average researchers as her productivity (and is paid accordingly).
     """
     f = state.firms
-    staffed = f.alive & (f.kind == BITS) & (f.workers.sum(axis=1) > 0)
+    staffed = f.alive & (f.kind == BITS) & f.staffed()
     return np.where(staffed, f.tasks * state.talent_intensity[f.jurisdiction], 0.0)
 
 

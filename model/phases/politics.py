@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, logit
 
-from model.domain import LOW, MEDIUM
+from model.domain import LOW, MEDIUM, N_SKILLS
 from model.parameters import Parameters
 from model.state import Month, State
 
@@ -32,17 +32,20 @@ def update_grievance(grievance, unemployed, displaced, exposure, rise_unemployed
     """Grievance rises with unemployment (more if displaced by automation) and, for those in work, with the share
     of their job's tasks that machines already do at their employer (insecurity); it decays otherwise and stays
     in [0, 1]."""
-    rise = rise_unemployed * unemployed + rise_displaced * (unemployed & displaced) + rise_exposed * exposure * ~unemployed
-    return np.clip(grievance * (1.0 - decay) + rise * (1.0 - grievance), 0.0, 1.0)
+    rise = np.where(unemployed, rise_unemployed + rise_displaced * displaced, rise_exposed * exposure)
+    out = grievance * (1.0 - decay)
+    out += rise * (1.0 - grievance)
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def job_exposure(state: State) -> np.ndarray:
     """(N,) share of each worker's job tasks that machines do at their employer: robots for low-skill jobs, AI
     services for medium-skill ones; 0 for high-skill jobs and for the unemployed."""
     w, f = state.workers, state.firms
-    employer = np.maximum(w.employer, 0)
-    share = np.where(w.job_skill == LOW, f.robot_share[employer], np.where(w.job_skill == MEDIUM, f.ai_share[employer], 0.0))
-    return share * w.employed
+    by_cell = np.zeros((len(f.alive), N_SKILLS))   # firm × job skill: the share of the job's tasks machines do
+    by_cell[:, LOW], by_cell[:, MEDIUM] = f.robot_share, f.ai_share
+    cell = np.maximum(w.employer, 0) * N_SKILLS + np.maximum(w.job_skill, 0)
+    return by_cell.ravel()[cell] * w.employed
 
 
 def populism(weighted_grievance, labour_force):
