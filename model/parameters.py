@@ -611,8 +611,9 @@ class TalentBehaviour(Strict):
 
     reconsider_rate: float = param(0.05, 0.0, 1.0, "share per month", "assumption", "share of talent reconsidering where to live each month")
     productivity_alpha: float = param(1.8, 1.05, 10.0, "Pareto tail", "Lotka; Azoulay et al. 2010", "tail index of talent productivity")
-    beta_income: float = param(1.5, 0.0, 50.0, "utils per log k$",
-                               "calibrated: foreign-talent elasticity to the net-of-tax rate ≈1.3 (Kleven et al. 2013, 2014; see VALIDATION.md)",
+    beta_income: float = param(1.35, 0.0, 50.0, "utils per log k$",
+                               "calibrated: foreign-talent elasticity to the net-of-tax rate inside 0.5–2 and the expat-regime one inside 1–2.5 "
+                               "(Akcigit, Baslandze & Stantcheva 2016; Kleven et al. 2013, 2014; see VALIDATION.md): 1.3 gives 1.62 and 1.07, 1.4 gives 1.93 and 1.15",
                                "weight on log after-tax income")
     beta_safety: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption", "weight on safety")
     beta_freedom: float = param(4.0, 0.0, 50.0, "utils per unit", "assumption (seed essay 1)", "weight on financial freedom")
