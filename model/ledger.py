@@ -27,10 +27,12 @@ class Ledger:
             src_j, dst_j: jurisdiction index or integer array of them.
             amount: amount or array of amounts (same length as the index arrays).
         """
+        same = src_j is dst_j       # most flows stay within a jurisdiction: one count serves both sides
         src_j, dst_j, amount = np.broadcast_arrays(np.asarray(src_j), np.asarray(dst_j), np.asarray(amount, dtype=float))
         n = self.balances.shape[1]
-        out = np.bincount(src_j.ravel(), weights=amount.ravel(), minlength=n)
-        inc = np.bincount(dst_j.ravel(), weights=amount.ravel(), minlength=n)
+        weights = amount.ravel()
+        out = np.bincount(src_j.ravel(), weights=weights, minlength=n)
+        inc = out if same else np.bincount(dst_j.ravel(), weights=weights, minlength=n)
         self.balances[self.index[src]] -= out
         self.balances[self.index[dst]] += inc
 
