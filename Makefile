@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench chromium dashboard screenshots clean
 
 setup: $(STAMP)
 
@@ -20,8 +20,22 @@ demo: setup
 	$(BIN)/whoosh run --scenario big-whoosh --out runs/demo-big-whoosh
 	$(BIN)/whoosh run --scenario baseline --out runs/demo-baseline
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest
+
+# Debian's chromium for the browser tests (playwright drives it; playwright's own browsers are never installed)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell test "$$(id -u)" = 0 || echo sudo -n)
+chromium:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests (log: $(VENV)/apt.log)"; \
+		{ $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; } \
+		> $(VENV)/apt.log 2>&1 || { tail -n 20 $(VENV)/apt.log; exit 1; }; }
+
+dashboard: setup
+	$(BIN)/whoosh dashboard
+
+screenshots: setup chromium
+	$(BIN)/python -m viz.screenshots --out docs/dashboard
 
 bench: setup
 	mkdir -p .benchmarks
@@ -30,4 +44,4 @@ bench: setup
 	$(BIN)/whoosh bench
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache test-artifacts

@@ -27,7 +27,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from experiments.provenance import PACKAGES, git_commit, package_versions
-from experiments.scenarios import ParameterError, list_scenarios, resolve_parameters
+from experiments.scenarios import ParameterError, list_scenarios, resolve_parameters, scenario_label
 
 RUN_FILES = {"metrics.parquet", "run.json"}
 SCORECARD_FILES = {"scorecard.md", "scorecard.json", "scorecard.png"}
@@ -123,7 +123,7 @@ def scenarios() -> None:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Option("--scenario", "-s", metavar="NAME", help="scenario name (see `whoosh scenarios`)")],
+    scenario: Annotated[str, typer.Option("--scenario", "-s", metavar="NAME|FILE", help="scenario name (see `whoosh scenarios`) or the path of a scenario .toml file (e.g. one the dashboard exported)")],
     steps: Annotated[int, typer.Option(parser=integer_from(1), metavar="INTEGER", help="months to simulate")] = 120,
     seed: Annotated[int, typer.Option(parser=integer_from(0), metavar="INTEGER", help="random seed")] = 0,
     scale: Annotated[str | None, typer.Option(metavar="FLOAT", help="agent-count multiplier (sets population.scale)")] = None,
@@ -137,7 +137,7 @@ def run(
         params = resolve_parameters(scenario, overrides)
     except ParameterError as exc:
         raise BadInput(str(exc)) from None
-    out = out if out is not None else Path("runs") / f"{scenario}-seed{seed}"
+    out = out if out is not None else Path("runs") / f"{scenario_label(scenario)}-seed{seed}"
     check_out_dir(out)
 
     from model.economy import WhooshModel  # imported late: `whoosh scenarios` and bad input stay fast
@@ -572,3 +572,48 @@ def sensitivity(
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     wide_console().print(format_sensitivity(outcome))
+
+
+HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:\-\[\]]+$")
+
+
+@app.command()
+def dashboard(
+    host: Annotated[str, typer.Option(metavar="HOST", help="address to bind; other machines can connect only if you change it")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(parser=integer_from(1), metavar="PORT", help="TCP port (1-65535)")] = 8765,
+    scale: Annotated[str | None, typer.Option(metavar="FLOAT", help="agent-count multiplier of the first model (default 0.2)")] = None,
+    scenario: Annotated[str, typer.Option("--scenario", "-s", metavar="NAME|FILE", help="preset the first model starts from")] = "baseline",
+) -> None:
+    """Start the interactive dashboard (Solara) and print its address; Ctrl-C stops it."""
+    if port > 65535:
+        raise BadInput(f"--port: value {port} is out of range; allowed an integer from 1 to 65535")
+    if not HOST_PATTERN.fullmatch(host):
+        raise BadInput(f"--host: value {host!r} is not a host name or address; allowed e.g. 127.0.0.1 or 0.0.0.0")
+    from viz.session import DEFAULT_SCALE
+
+    try:
+        params = resolve_parameters(scenario, [f"population.scale={scale if scale is not None else DEFAULT_SCALE}"])
+    except ParameterError as exc:
+        raise BadInput(str(exc)) from None
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server will
+            probe.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise BadInput(f"--port: cannot listen on {host}:{port} ({exc.strerror or exc}); allowed a free port on a local address") from None
+    import subprocess
+
+    env = {**os.environ, "WHOOSH_DASHBOARD_SCALE": str(params.population.scale),
+           "WHOOSH_DASHBOARD_SCENARIO": str(Path(scenario).resolve()) if scenario.endswith(".toml") else scenario,
+           "SOLARA_THEME_SHOW_BANNER": "False", "SOLARA_THEME_TITLE": "Big Whoosh",
+           "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_KERNEL_CULL_TIMEOUT": "15s"}
+    app_path = Path(__file__).resolve().parent.parent / "viz" / "app.py"
+    console.print(f"dashboard at http://{host}:{port}  (Ctrl-C stops it)", markup=False, highlight=False)
+    command = [sys.executable, "-m", "solara", "run", str(app_path), "--host", host, "--port", str(port),
+               "--production", "--no-open"]
+    try:
+        raise typer.Exit(subprocess.call(command, env=env))
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None

@@ -59,16 +59,43 @@ def load_scenario(name: str) -> dict[str, Any]:
     return read_scenario(name).parameters
 
 
+def is_scenario_path(name: str) -> bool:
+    """Whether ``name`` names a scenario file (a path ending in .toml) rather than a shipped scenario."""
+    return name.endswith(".toml") or "/" in name or "\\" in name
+
+
+def scenario_label(name: str) -> str:
+    """A short label for a scenario name or file: the name itself, or the file's stem."""
+    return Path(name).stem if is_scenario_path(name) else name
+
+
 def read_scenario(name: str) -> Scenario:
-    """Read and check one scenario file."""
-    available = scenario_names()
-    if name not in available:
-        raise ParameterError(f"unknown scenario {name!r}; available: {', '.join(available) or 'none'}")
-    path = SCENARIO_DIR / f"{name}.toml"
+    """Read and check one scenario: a shipped one by name, or a scenario file by its path.
+
+    A shipped scenario's ``name`` must match its file name; a file given by path (such as one the
+    dashboard exported) may carry any non-empty name.
+    """
+    if is_scenario_path(name):
+        path = Path(name)
+        if not path.is_file():
+            raise ParameterError(f"scenario {name!r}: no such file; allowed a shipped name "
+                                 f"({', '.join(scenario_names())}) or the path of a .toml scenario file")
+        expected = None
+    else:
+        available = scenario_names()
+        if name not in available:
+            raise ParameterError(f"unknown scenario {name!r}; available: {', '.join(available) or 'none'} "
+                                 "(or the path of a .toml scenario file)")
+        path = SCENARIO_DIR / f"{name}.toml"
+        expected = name
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"scenario {name!r}: malformed TOML in {path.name}: {exc}") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"scenario {name!r}: {path.name} is not UTF-8 text; allowed a UTF-8 TOML file") from None
+    except OSError as exc:
+        raise ParameterError(f"scenario {name!r}: cannot read {path}: {exc.strerror or exc}") from None
 
     def fail(message: str) -> ParameterError:
         return ParameterError(f"scenario {name!r}: {message}")
@@ -76,11 +103,14 @@ def read_scenario(name: str) -> Scenario:
     for key in table:
         if key not in SCENARIO_KEYS:
             raise fail(f"{key}: unknown key; allowed top-level keys: {', '.join(SCENARIO_KEYS)}")
-    for key, expected in (("name", repr(name)), ("description", "a non-empty string")):
+    for key, allowed_value in (("name", repr(expected) if expected else "a non-empty string"),
+                               ("description", "a non-empty string")):
         if key not in table:
-            raise fail(f"{key}: missing; allowed {expected}")
-    if table["name"] != name:
-        raise fail(f"name: value {show(table['name'])} does not match the file name; allowed {name!r}")
+            raise fail(f"{key}: missing; allowed {allowed_value}")
+    if expected is not None and table["name"] != expected:
+        raise fail(f"name: value {show(table['name'])} does not match the file name; allowed {expected!r}")
+    if expected is None and (not isinstance(table["name"], str) or not table["name"].strip()):
+        raise fail(f"name: value {show(table['name'])} is empty or not a string; allowed a non-empty string")
     description = table["description"]
     if not isinstance(description, str) or not description.strip():
         raise fail(f"description: value {show(description)} is empty or not a string; allowed a non-empty string")

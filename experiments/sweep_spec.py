@@ -4,7 +4,7 @@ A spec is a TOML file (``experiments/sweeps/*.toml``)::
 
     name = "talent-flight"
     description = "..."
-    scenario = "big-whoosh"      # base scenario
+    scenario = "big-whoosh"      # base scenario: a shipped name, or a .toml file (relative to the spec)
     steps = 120
     replicates = 10              # seeds per design point
     seed = 20261121              # root seed; run i gets SeedSequence(seed, spawn_key=(i,))
@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from experiments.scenarios import ParameterError, merge, nest, scenario_data, validate
+from experiments.scenarios import ParameterError, is_scenario_path, merge, nest, scenario_data, validate
 from model.parameters import check_month, is_block
 
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
@@ -144,6 +144,8 @@ def read_spec(path: str | Path) -> SweepSpec:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"sweep spec {file.name}: malformed TOML: {exc}") from None
+    if isinstance(raw.get("scenario"), str) and is_scenario_path(raw["scenario"]):
+        raw["scenario"] = str(file.parent / raw["scenario"])   # a scenario file named relative to the spec
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:

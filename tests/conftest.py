@@ -25,3 +25,11 @@ def run_frame(scenario: str = "baseline", sets: list[str] | None = None, seed: i
 @pytest.fixture
 def small_model() -> WhooshModel:
     return build(seed=7)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item (``item.rep_call``): the browser tests screenshot failures."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
