@@ -267,3 +267,16 @@ def test_responsiveness_step_latency_and_play_rate(page):
     print(f"\ndashboard responsiveness: {figures}")
     assert median <= STEP_TARGET_MS, figures
     assert rate >= PLAY_TARGET, figures
+
+
+def test_each_tab_has_its_own_model(page, server, chromium):
+    other = browser.open_dashboard(chromium, server)
+    try:
+        for _ in range(3):
+            browser.press_step(page)
+        other.wait_for_timeout(500)
+        assert browser.step_counter(page) == 3 and browser.step_counter(other) == 0
+        browser.press_step(other)
+        assert browser.step_counter(page) == 3
+    finally:
+        other.close()

@@ -64,7 +64,9 @@ def Page():
     session: Session = solara.use_memo(lambda: Session(initial_settings()), [])
     solara.use_effect(lambda: session.close, [])           # a closed tab frees its model
     version = solara.use_reactive(0)                        # bumped after every step or rebuild
-    requested = solara.use_reactive(0)                      # Step presses not yet run
+    controls_version = solara.use_reactive(0)               # bumped when a control's value may have changed
+    requested = solara.use_reactive(0)                      # Step presses so far
+    handled = solara.use_ref(0)                             # Step presses run so far
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(5)
     jurisdiction = solara.use_reactive(session.params.home)
@@ -76,14 +78,14 @@ def Page():
         version.set(version.value + 1)
 
     def run_requested(cancel: threading.Event):
-        """Run the Step presses in this worker thread (not the UI's)."""
-        if requested.value == 0:
-            return
-        session.step(1)
-        requested.set(0)
-        bump()
+        """Run the Step presses not yet run, in this worker thread (not the UI's)."""
+        while handled.current < requested.value and not cancel.is_set():
+            session.step(1)
+            handled.current += 1
+            bump()
 
-    solara.use_thread(run_requested, dependencies=[requested.value])
+    # intrusive_cancel=False: Solara's intrusive cancel traces every line of the thread, which slows the model
+    solara.use_thread(run_requested, dependencies=[requested.value], intrusive_cancel=False)
 
     def play_loop(cancel: threading.Event):
         """While playing, step at ``speed`` months a second (or as fast as the model allows)."""
@@ -96,7 +98,7 @@ def Page():
             bump()
             cancel.wait(max(0.0, interval - (time.perf_counter() - started)))
 
-    solara.use_thread(play_loop, dependencies=[playing.value, speed.value])
+    solara.use_thread(play_loop, dependencies=[playing.value, speed.value], intrusive_cancel=False)
 
     def rebuild(settings: Settings) -> None:
         try:
@@ -106,6 +108,7 @@ def Page():
             error.set("")
         except ParameterError as exc:
             error.set(str(exc))
+        controls_version.set(controls_version.value + 1)
         bump()
 
     def change_setting(key: str, value) -> None:
@@ -125,6 +128,7 @@ def Page():
             error.set("")
         except (ParameterError, ValueError) as exc:
             error.set(str(exc).splitlines()[0])
+        controls_version.set(controls_version.value + 1)
         bump()
 
     _ = version.value   # re-render on every step
@@ -133,8 +137,8 @@ def Page():
         with solara.Column(style={"width": "340px", "min-width": "340px", "padding": "8px", "background": "#f5f7fa",
                                   "gap": "8px"}, classes=["whoosh-controls"]):
             solara.Text("Big Whoosh", style={"font-size": "20px", "font-weight": "700"})
-            Sidebar(session, version.value, playing, speed, requested, jurisdiction, pending, error, rebuild,
-                    change_setting, reset, move_lever)
+            Sidebar(session, controls_version.value, session.steps > 0, playing, speed, requested, jurisdiction,
+                    pending, error, rebuild, change_setting, reset, move_lever)
         with solara.Column(style={"padding": "8px 16px", "flex": "1 1 auto", "min-width": "0"}):
             with solara.Row(style={"align-items": "center"}):
                 solara.Text(f"Month {session.date} · step {session.steps}", classes=["whoosh-step"],
@@ -157,9 +161,10 @@ def Page():
 
 
 @solara.component
-def Sidebar(session: Session, version: int, playing, speed, requested, jurisdiction, pending, error, rebuild,
-            change_setting, reset, move_lever):
-    """The controls; ``version`` (bumped at every step and rebuild) makes them redraw with the model."""
+def Sidebar(session: Session, controls_version: int, running: bool, playing, speed, requested, jurisdiction, pending,
+            error, rebuild, change_setting, reset, move_lever):
+    """The controls. They redraw when ``controls_version`` (bumped by every rebuild and lever move) or
+    ``running`` changes, not at every step: a step leaves them as they are."""
     s, params = session.settings, session.params
     names = list(params.jurisdictions)
     with solara.Card("Run", margin=0):
@@ -203,28 +208,33 @@ def Sidebar(session: Session, version: int, playing, speed, requested, jurisdict
     with solara.Details("Behaviour", expand=False):
         for c in controls.behaviour_controls():
             NumberControl(c, pending.value.get(c.key, c.value(params)), lambda v, key=c.key: change_setting(key, v))
-    ExportCard(session, version)
+    ExportCard(session, running)
 
 
 @solara.component
-def ExportCard(session: Session, version: int):
-    shown = solara.use_reactive(False)
+def ExportCard(session: Session, running: bool):
+    """Export the run so far as a scenario file (made when the button is pressed) and its metrics."""
+    exported = solara.use_reactive(None)      # (TOML text, command) as of the last press
     label = scenario_label(session.settings.scenario)
+    filename = f"{label}-dashboard.toml"
+
+    def export() -> None:
+        with session.lock:
+            exported.set((session.export_scenario(), session.reproduce_command(filename)))
+
     with solara.Card("Export", margin=0):
-        solara.Button("Export scenario", on_click=lambda: shown.set(True), classes=["whoosh-export-button"])
-        if shown.value and session.model is not None:
-            text = session.export_scenario()
-            filename = f"{label}-dashboard.toml"
+        solara.Button("Export scenario", on_click=export, classes=["whoosh-export-button"])
+        if exported.value is not None:
+            text, command = exported.value
             solara.FileDownload(text.encode(), filename=filename, label=f"Download {filename}")
-            solara.Text(f"Reproduce with: {session.reproduce_command(filename)}", classes=["whoosh-reproduce"],
+            solara.Text(f"Reproduce with: {command}", classes=["whoosh-reproduce"],
                         style={"font-family": "monospace", "font-size": "12px"})
-            solara.Text(f"seed {session.settings.seed}", classes=["whoosh-seed"], style={"display": "none"})
             solara.Markdown(f"```toml\n{text}\n```", style={"max-height": "240px", "overflow": "auto",
-                                                             "font-size": "11px"})
-        if session.steps:
-            solara.FileDownload(session.metrics_csv, filename=f"{label}-seed{session.settings.seed}-metrics.csv",
-                                label="Metrics (CSV)")
-            solara.FileDownload(session.metrics_parquet, filename=f"{label}-seed{session.settings.seed}-metrics.parquet",
+                                                              "font-size": "11px"})
+        if running:
+            seed = session.settings.seed
+            solara.FileDownload(session.metrics_csv, filename=f"{label}-seed{seed}-metrics.csv", label="Metrics (CSV)")
+            solara.FileDownload(session.metrics_parquet, filename=f"{label}-seed{seed}-metrics.parquet",
                                 label="Metrics (Parquet)")
 
 
