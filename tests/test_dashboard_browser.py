@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from experiments.cli import app
 from viz import browser
+from viz.pages import SWEEP_FOLDER
 from viz.session import DEFAULT_SCALE
 
 pytestmark = pytest.mark.skipif(not Path(browser.CHROMIUM).exists(), reason=f"{browser.CHROMIUM} is not installed")
@@ -71,12 +72,6 @@ def page(server, chromium, request):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name}.png"), full_page=True)
     tab.close()
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Vuetify select labelled ``label``."""
-    page.locator(".v-select", has=page.locator(f"label:text-is('{label}')")).first.click()
-    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
 
 
 def control_label(page, name: str) -> str:
@@ -136,7 +131,7 @@ def test_every_page_renders_its_plots(page):
 
 def test_a_preset_sets_the_controls(page):
     assert not page.locator(".whoosh-control-populist-response input").is_checked()
-    choose(page, "Preset", "big-whoosh")
+    browser.choose(page, "Preset", "big-whoosh")
     page.wait_for_selector(".whoosh-control-populist-response input:checked", state="attached", timeout=60_000)
     assert page.locator(".whoosh-control-lockin-response input").is_checked()
     assert "big-whoosh" in page.inner_text("body")
@@ -195,10 +190,8 @@ def test_an_intervention_is_recorded_and_its_export_reproduces_the_run(page, tmp
 
 def test_the_comparison_draws_two_bands(page):
     browser.open_tab(page, "Compare")
-    for label, value in (("Seeds", "2"), ("Months", "6")):
-        field = page.get_by_label(label)
-        field.fill(value)
-        field.press("Enter")
+    browser.fill(page, "Seeds", "2")
+    browser.fill(page, "Months", "6")
     page.click(".whoosh-compare-run")
     page.wait_for_selector(".whoosh-plot-compare-0 [_echarts_instance_]", timeout=240_000)
     option = browser.plot_option(page, "compare-0")
@@ -226,13 +219,11 @@ def fixture_sweep(tmp_path_factory) -> Path:
 
 def test_the_sweep_explorer_draws_a_line_and_a_heatmap(page, fixture_sweep):
     browser.open_tab(page, "Sweeps")
-    field = page.get_by_label("Sweep results folder (the --out of `whoosh sweep`)")
-    field.fill(str(fixture_sweep))
-    field.press("Enter")
+    browser.fill(page, SWEEP_FOLDER, str(fixture_sweep))
     page.wait_for_selector(".whoosh-plot-sweep-line [_echarts_instance_]", timeout=60_000)
     line = browser.plot_option(page, "sweep-line")
     assert line["xName"] == "carry_tax" and any(s["points"] == 2 for s in line["series"])
-    choose(page, "Second factor (heatmap)", "controls")
+    browser.choose(page, "Second factor (heatmap)", "controls")
     page.wait_for_selector(".whoosh-plot-sweep-heatmap [_echarts_instance_]", timeout=60_000)
     heat = browser.plot_option(page, "sweep-heatmap")
     assert heat["series"][0]["type"] == "heatmap" and heat["series"][0]["points"] == 4
@@ -240,9 +231,7 @@ def test_the_sweep_explorer_draws_a_line_and_a_heatmap(page, fixture_sweep):
 
 def test_a_bad_sweep_folder_is_one_line_on_the_page(page, tmp_path):
     browser.open_tab(page, "Sweeps")
-    field = page.get_by_label("Sweep results folder (the --out of `whoosh sweep`)")
-    field.fill(str(tmp_path))
-    field.press("Enter")
+    browser.fill(page, SWEEP_FOLDER, str(tmp_path))
     page.wait_for_selector("text=not a sweep results folder")
     assert "Traceback" not in page.inner_text("body")
 
@@ -280,3 +269,19 @@ def test_each_tab_has_its_own_model(page, server, chromium):
         assert browser.step_counter(page) == 3
     finally:
         other.close()
+
+
+def test_plots_grown_month_by_month_hold_exactly_the_runs_metrics(page, tmp_path):
+    """The Economy plots receive only each month's new points; what they hold must equal the run's metrics."""
+    for _ in range(6):
+        browser.press_step(page)
+    browser.wait_for_months(page, 6)
+    with page.expect_download() as download:
+        page.get_by_text("Metrics (CSV)").click()
+    path = tmp_path / "metrics.csv"
+    download.value.save_as(path)
+    metrics = pd.read_csv(path)
+    plotted = {s["name"]: s["values"] for s in browser.plot_option(page, "unemployment")["series"]}
+    assert plotted["total"] == [round(100 * v, 4) for v in metrics["unemployment_US"]]
+    inflation = {s["name"]: s["values"] for s in browser.plot_option(page, "inflation")["series"]}
+    assert inflation["policy rate"] == [round(100 * v, 4) for v in metrics["policy_rate_US"]]

@@ -60,25 +60,12 @@ def NumberControl(control: controls.Control, value, on_value, disabled: bool = F
 
 
 @solara.component
-def Page():
-    session: Session = solara.use_memo(lambda: Session(initial_settings()), [])
-    solara.use_effect(lambda: session.close, [])           # a closed tab frees its model
-    version = solara.use_reactive(0)                        # bumped after every step or rebuild
-    controls_version = solara.use_reactive(0)               # bumped when a control's value may have changed
-    requested = solara.use_reactive(0)                      # Step presses so far
-    handled = solara.use_ref(0)                             # Step presses run so far
-    playing = solara.use_reactive(False)
-    speed = solara.use_reactive(5)
-    jurisdiction = solara.use_reactive(session.params.home)
-    page = solara.use_reactive(0)
-    pending = solara.use_reactive({})                       # settings changed mid-run, applied on Reset
-    error = solara.use_reactive("")
-
-    def bump():
-        version.set(version.value + 1)
+def Stepper(session: Session, requested, playing, speed, bump):
+    """Steps the model in worker threads: the Step presses not yet run, and Play. It draws nothing, so the
+    threads' own state changes redraw only this component, not the page."""
+    handled = solara.use_ref(requested.value)                 # Step presses run so far
 
     def run_requested(cancel: threading.Event):
-        """Run the Step presses not yet run, in this worker thread (not the UI's)."""
         while handled.current < requested.value and not cancel.is_set():
             session.step(1)
             handled.current += 1
@@ -99,6 +86,27 @@ def Page():
             cancel.wait(max(0.0, interval - (time.perf_counter() - started)))
 
     solara.use_thread(play_loop, dependencies=[playing.value, speed.value], intrusive_cancel=False)
+    solara.Div(style={"display": "none"})
+
+
+@solara.component
+def Page():
+    session: Session = solara.use_memo(lambda: Session(initial_settings()), [])
+    solara.use_effect(lambda: session.close, [])           # a closed tab frees its model
+    version = solara.use_reactive(0)                        # bumped after every step or rebuild
+    controls_version = solara.use_reactive(0)               # bumped when a control's value may have changed
+    requested = solara.use_reactive(0)                      # Step presses so far
+    playing = solara.use_reactive(False)
+    speed = solara.use_reactive(5)
+    jurisdiction = solara.use_reactive(session.params.home)
+    page = solara.use_reactive(0)
+    pending = solara.use_reactive({})                       # settings changed mid-run, applied on Reset
+    error = solara.use_reactive("")
+
+    def bump():
+        version.set(version.value + 1)
+
+    Stepper(session, requested, playing, speed, bump)
 
     def rebuild(settings: Settings) -> None:
         try:
@@ -191,9 +199,9 @@ def Sidebar(session: Session, controls_version: int, running: bool, playing, spe
     with solara.Card("Levers", margin=0):
         solara.Select("Jurisdiction", values=names, value=jurisdiction.value, on_value=jurisdiction.set)
         solara.Text("Before the first month a lever sets its starting value; during a run it changes from next "
-                    "month and is recorded.", style={"font-size": "12px", "color": "#555"})
+                    "month and is recorded.", style={"font-size": "12px", "color": "#555", "display": "block"})
         for group, group_controls in controls.lever_controls().items():
-            solara.Text(group, style={"font-weight": "600", "margin-top": "8px"})
+            solara.Text(group, style={"font-weight": "600", "margin-top": "8px", "display": "block"})
             for c in group_controls:
                 key = c.jurisdiction_key(jurisdiction.value)
                 if c.lever:

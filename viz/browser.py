@@ -39,7 +39,8 @@ ECHARTS_OPTION_JS = """
     series: option.series.map((s) => ({name: s.name || '', type: s.type,
                                        points: Array.isArray(s.data) ? s.data.length : 0,
                                        links: Array.isArray(s.links) ? s.links.length : 0,
-                                       stack: s.stack || '', area: !!s.areaStyle})),
+                                       stack: s.stack || '', area: !!s.areaStyle,
+                                       values: s.type === 'line' ? s.data : []})),
   };
 }
 """.replace("CHART", ECHARTS_CHART_JS)
@@ -138,6 +139,19 @@ def wait_for_months(page, months: int, timeout: float = 30_000) -> None:
         return option && (!option.xAxis || option.xAxis[0].data.length === months);
       });
     }""".replace("CHART", ECHARTS_CHART_JS), arg=months, timeout=timeout)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select labelled ``label``."""
+    page.locator(".v-select", has=page.locator(f"label:text-is('{label}')")).first.click()
+    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
+
+
+def fill(page, label: str, value: str) -> None:
+    """Type ``value`` into the field labelled ``label`` and confirm it."""
+    field = page.get_by_label(label)
+    field.fill(value)
+    field.press("Enter")
 
 
 def open_tab(page, title: str) -> None:

@@ -53,19 +53,27 @@ def stacked_area(title: str, y_unit: str, x: Sequence[str], series: dict[str, np
 
 
 def flows(title: str, names: Sequence[str], matrix: np.ndarray, unit: str) -> dict:
-    """A Sankey diagram of moves from origin (left) to destination (right); ``matrix[i, j]`` from i to j."""
-    nodes = [{"name": f"{n} ·from"} for n in names] + [{"name": f"{n} ·to"} for n in names]
-    links = [{"source": f"{names[i]} ·from", "target": f"{names[j]} ·to", "value": round(float(matrix[i, j]), 2)}
-             for i in range(len(names)) for j in range(len(names)) if i != j and matrix[i, j] > 0]
-    subtitle = f"people, origin → destination ({unit})" if links else f"no moves ({unit})"
+    """A Sankey diagram of moves from origin (left) to destination (right); ``matrix[i, j]`` from i to j.
+
+    Each jurisdiction keeps its colour on both sides; nodes are labelled by name only.
+    """
+    def node(i: int, side: str) -> dict:
+        return {"name": f"{names[i]} ({side})", "itemStyle": {"color": PALETTE[i % len(PALETTE)]},
+                "label": {"formatter": names[i]}}
+
+    moves = [(i, j) for i in range(len(names)) for j in range(len(names)) if i != j and matrix[i, j] > 0]
+    links = [{"source": f"{names[i]} (from)", "target": f"{names[j]} (to)", "value": round(float(matrix[i, j]), 2)}
+             for i, j in moves]
+    nodes = ([node(i, "from") for i in sorted({i for i, _ in moves})]      # only jurisdictions with moves
+             + [node(j, "to") for j in sorted({j for _, j in moves})])
+    subtitle = f"people moving, origin (left) → destination (right), {unit}" if links else f"no moves ({unit})"
     return {
         "animation": False,
-        "color": PALETTE,
         "title": {"text": title, "subtext": subtitle, "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "item"},
-        "series": [{"type": "sankey", "top": 56, "bottom": 16, "left": 16, "right": 120, "nodeAlign": "justify",
+        "series": [{"type": "sankey", "top": 56, "bottom": 16, "left": 16, "right": 96, "nodeAlign": "justify",
                     "data": nodes, "links": links, "emphasis": {"focus": "adjacency"},
-                    "lineStyle": {"color": "gradient", "opacity": 0.45}, "label": {"fontSize": 11}}],
+                    "lineStyle": {"color": "source", "opacity": 0.35}, "label": {"fontSize": 11}}],
     }
 
 
@@ -77,9 +85,12 @@ def bands(title: str, y_unit: str, x: Sequence[str], groups: dict[str, dict[str,
         colour = PALETTE[i % len(PALETTE)]
         low, high = np.asarray(g["low"]), np.asarray(g["high"])
         # a band is two stacked series: an invisible base at `low` and the band's width on top of it
-        series.append({"name": f"{name} 90% band", "type": "line", "stack": f"band{i}", "showSymbol": False,
-                       "lineStyle": {"opacity": 0}, "data": _clean(low, factor), "tooltip": {"show": False}})
-        series.append({"name": f"{name} 90% band", "type": "line", "stack": f"band{i}", "showSymbol": False,
+        # stackStrategy "all": stack negative values too (the default stacks only values of the same sign)
+        series.append({"name": f"{name} 90% band", "type": "line", "stack": f"band{i}", "stackStrategy": "all",
+                       "showSymbol": False, "lineStyle": {"opacity": 0}, "data": _clean(low, factor),
+                       "tooltip": {"show": False}})
+        series.append({"name": f"{name} 90% band", "type": "line", "stack": f"band{i}", "stackStrategy": "all",
+                       "showSymbol": False,
                        "lineStyle": {"opacity": 0}, "areaStyle": {"color": colour, "opacity": 0.2},
                        "data": _clean(high - low, factor)})
         series.append({"name": name, "type": "line", "showSymbol": False, "itemStyle": {"color": colour},
@@ -93,17 +104,18 @@ def heatmap(title: str, x_name: str, y_name: str, x: Sequence, y: Sequence, valu
     """A heatmap of ``values[i_y, i_x]`` with a colour scale in ``unit``."""
     finite = values[np.isfinite(values)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-    data = [[i, j, None if not np.isfinite(values[j, i]) else round(float(values[j, i]), 6)]
+    data = [[i, j, None if not np.isfinite(values[j, i]) else float(f"{values[j, i]:.4g}")]
             for j in range(len(y)) for i in range(len(x))]
     return {
         "animation": False,
-        "title": {"text": title, "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
+        "title": {"text": title, "subtext": f"colour: mean {unit}", "left": 8, "top": 4, "textStyle": {"fontSize": 14}},
         "tooltip": {"position": "top"},
-        "grid": {"left": 96, "right": 110, "top": 48, "bottom": 56},
+        "grid": {"left": 96, "right": 96, "top": 64, "bottom": 56},
         "xAxis": {"type": "category", "data": [str(v) for v in x], "name": x_name, "nameLocation": "middle", "nameGap": 32},
         "yAxis": {"type": "category", "data": [str(v) for v in y], "name": y_name, "nameLocation": "middle", "nameGap": 72},
         "visualMap": {"min": lo, "max": hi if hi > lo else lo + 1e-9, "calculable": True, "orient": "vertical",
-                      "right": 8, "top": "middle", "text": [unit, ""], "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
+                      "right": 8, "top": "middle", "precision": 3,
+                      "inRange": {"color": ["#f7fbff", "#6baed6", "#08306b"]}},
         "series": [{"type": "heatmap", "data": data, "label": {"show": len(x) * len(y) <= 64, "fontSize": 10}}],
     }
 

@@ -16,16 +16,26 @@ from experiments.scenarios import ParameterError, scenario_names
 from model.domain import SKILLS
 from model.economy import month_label
 from viz import charts, controls, ensemble, sweep_view
+from viz.live_plot import LivePlot
 from viz.session import AGENT_KINDS, Session, Settings, agent_sample, agent_table
 
 WORLD = "World"
+SWEEP_FOLDER = "Sweep results folder (the --out of `whoosh sweep`)"
 PLOT_HEIGHT = "300px"
 
 
-def Plot(option: dict, name: str):
-    """An ECharts plot with a stable CSS class (``whoosh-plot-<name>``) that the browser tests look for."""
+def Plot(option: dict, name: str, generation: object = None):
+    """A plot with a stable CSS class (``whoosh-plot-<name>``) that the browser tests look for.
+
+    With a ``generation`` (what identifies the data's history: the model and the selection) a line plot
+    over months is drawn by ``LivePlot``, which sends the browser only the new months; otherwise the
+    whole option is drawn by Solara's ``FigureEcharts``.
+    """
     with solara.Div(classes=["whoosh-plot", f"whoosh-plot-{name}"], style={"min-width": "420px", "flex": "1 1 46%"}):
-        solara.FigureEcharts(option=option, attributes={"style": f"height: {PLOT_HEIGHT}; width: 100%"})
+        if generation is not None:
+            LivePlot(option, generation=hash(generation), height=PLOT_HEIGHT)
+        else:
+            solara.FigureEcharts(option=option, attributes={"style": f"height: {PLOT_HEIGHT}; width: 100%"})
 
 
 def months_axis(session: Session) -> list[str]:
@@ -61,24 +71,25 @@ def EconomyPage(session: Session, version: int):
     def skills() -> dict:
         return {f"{s} skill": h[f"unemployment_{s}" if world else f"unemployment_{s}_{j}"] for s in SKILLS}
 
+    live = (session.generation, j)
     consumption = (sum(h[f"real_consumption_{n}"] for n in session.names) if world else h[f"real_consumption_{j}"])
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         Plot(charts.lines(f"Unemployment, {j}", "% of labour force", x,
                           {"total": h[f"unemployment{suffix}"], **skills()}, 100.0, dashed=[f"{s} skill" for s in SKILLS]),
-             "unemployment")
+             "unemployment", live)
         Plot(charts.lines(f"Employment to population, {j}", "% of working-age population", x,
-                          {"employment / population": h[f"employment_to_population{suffix}"]}, 100.0), "employment")
+                          {"employment / population": h[f"employment_to_population{suffix}"]}, 100.0), "employment", live)
         Plot(charts.lines(f"Real GDP and consumption, {j}", "$ bn a month, start-month prices", x,
-                          {"real GDP": h[f"real_gdp{suffix}"], "household consumption": consumption}, 1e-6), "gdp")
+                          {"real GDP": h[f"real_gdp{suffix}"], "household consumption": consumption}, 1e-6), "gdp", live)
         Plot(charts.lines(f"Inflation and policy rate, {j}", "% a year", x,
                           {"inflation": h[f"inflation{suffix}"], "policy rate": h[f"policy_rate{suffix}"]}, 100.0),
-             "inflation")
+             "inflation", live)
         Plot(charts.lines(f"Labour share, {j}", "% of GDP", x, {"labour share": h[f"labour_share{suffix}"]}, 100.0),
-             "labour-share")
+             "labour-share", live)
         Plot(charts.lines(f"Robots, {j}", "robots per 1,000 workers", x, {"robot density": h[f"robots_per_1000{suffix}"]}),
-             "robots")
+             "robots", live)
         Plot(charts.lines(f"Populism and violence risk, {j}", "index, 0 to 1", x,
-                          {"populism": h[f"populism{suffix}"], "violence risk": h[f"violence_risk{suffix}"]}), "populism")
+                          {"populism": h[f"populism{suffix}"], "violence risk": h[f"violence_risk{suffix}"]}), "populism", live)
 
 
 @solara.component
@@ -87,17 +98,18 @@ def TalentPage(session: Session, version: int):
     if empty_note(session):
         return
     h, x, names = session.history, months_axis(session), session.names
+    live = (session.generation,)
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
         Plot(charts.stacked_area("AI talent by jurisdiction", "thousand people", x,
-                                 {n: h[f"talent_{n}"] for n in names}, 1e-3), "talent")
+                                 {n: h[f"talent_{n}"] for n in names}, 1e-3), "talent", live)
         Plot(charts.flows(f"Talent moves in {session.date}", names, session.moves_month, "this month"), "moves-month")
         Plot(charts.flows("Talent moves since the start", names, session.moves_total, "cumulative"), "moves-total")
         Plot(charts.lines(f"Monthly outflow of {session.params.home}-born AI talent", "people a month", x,
-                          {"outflow": h["talent_outflow"]}), "outflow")
+                          {"outflow": h["talent_outflow"]}), "outflow", live)
         Plot(charts.lines("Capital flight", "$ bn", x, {"stock abroad": h["capital_flight_stock"],
-                                                         "outflow this month": h["capital_outflow"]}, 1e-6), "capital")
+                                                         "outflow this month": h["capital_outflow"]}, 1e-6), "capital", live)
         Plot(charts.lines("Where IP value is booked", "% of AI firms' sales", x,
-                          {n: h[f"ip_share_{n}"] for n in names}, 100.0), "ip")
+                          {n: h[f"ip_share_{n}"] for n in names}, 100.0), "ip", live)
     JurisdictionPicker(session, door, with_world=False)
     j = door.value if door.value in names else session.params.home
     with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
@@ -107,13 +119,13 @@ def TalentPage(session: Session, version: int):
             "CBDC adoption": h[f"cbdc_adoption_{j}"],
             "populist government": h[f"populist_{j}"],
             "talent's expected lock-in": h[f"lockin_{j}"],
-        }, dashed=["controls announced", "populist government"]), "door")
+        }, dashed=["controls announced", "populist government"]), "door", (session.generation, j))
 
 
 @solara.component
 def ComparePage(session: Session):
     mode = solara.use_reactive("two presets")
-    preset_a = solara.use_reactive(session.settings.scenario if session.settings.scenario in scenario_names() else "baseline")
+    preset_a = solara.use_reactive("baseline")
     preset_b = solara.use_reactive("big-whoosh")
     lever = solara.use_reactive("capital_controls")
     where = solara.use_reactive(session.params.home)
@@ -199,7 +211,7 @@ def SweepsPage():
     factor_x = solara.use_reactive(None)
     factor_y = solara.use_reactive("none")
     loaded = solara.use_memo(lambda: _open(folder.value), [folder.value])
-    solara.InputText("Sweep results folder (the --out of `whoosh sweep`)", value=folder.value, on_value=folder.set,
+    solara.InputText(SWEEP_FOLDER, value=folder.value, on_value=folder.set,
                      continuous_update=False)
     if folder.value == "":
         solara.Info("Type the path of a sweep's results folder, e.g. runs/sweeps/robot-deployment.")
@@ -247,7 +259,7 @@ def AgentsPage(session: Session, version: int):
     kind = solara.use_reactive("workers")
     where = solara.use_reactive("all")
     row = solara.use_reactive(None)
-    rows = solara.use_memo(lambda: agent_sample(session.model, kind.value), [kind.value, id(session.model)])
+    rows = solara.use_memo(lambda: agent_sample(session.model, kind.value), [kind.value, session.generation])
     table = agent_table(session.model, kind.value, rows)
     place = "location" if kind.value == "talent" else "jurisdiction"
     if where.value != "all":
@@ -257,8 +269,8 @@ def AgentsPage(session: Session, version: int):
         solara.Select("Jurisdiction", values=["all", *session.names], value=where.value, on_value=where.set)
         solara.Select("Follow agent (row)", values=[int(r) for r in table["row"]], value=row.value,
                       on_value=lambda r: (row.set(r), session.follow(kind.value, int(r))))
-    solara.Text(f"{len(table)} of a fixed sample of {len(rows)} {kind.value}, as of {session.date}")
-    solara.DataFrame(table, items_per_page=12)
+    solara.Text(f"{len(table)} of a fixed sample of {len(rows)} {kind.value}, as of {session.date}; money in k$")
+    solara.DataFrame(table.round(3), items_per_page=12)
     track = session.followed.get((kind.value, row.value)) if row.value is not None else None
     if track:
         numeric = [k for k, v in track[-1].items() if isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -268,4 +280,4 @@ def AgentsPage(session: Session, version: int):
         with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
             Plot(charts.lines(f"{kind.value[:-1] if kind.value != 'talent' else 'talent'} {row.value} since followed",
                               "value (see legend)", x, series), "agent")
-        solara.DataFrame(pd.DataFrame(track), items_per_page=6)
+        solara.DataFrame(pd.DataFrame(track).round(3), items_per_page=6)

@@ -14,17 +14,13 @@ from typer.testing import CliRunner
 
 from experiments.cli import app
 from viz import browser
+from viz.pages import SWEEP_FOLDER
 
 SPEC = ('name = "screenshot-sweep"\ndescription = "a small sweep for the explorer screenshot"\nscenario = "baseline"\n'
         'steps = 24\nreplicates = 2\nseed = 1\ndesign = "grid"\n\n[set]\n"population.scale" = 0.05\n\n'
         '[factors.carry_tax]\nkeys = ["jurisdictions.US.carry_tax"]\nvalues = [0.0, 0.3, 0.6]\n\n'
         '[factors.capital_controls]\nkeys = ["jurisdictions.US.capital_controls"]\nvalues = [0.0, 0.5, 1.0]\n\n'
         '[metrics]\nsummary = ["unemployment", "talent_offshore_share", "capital_flight_stock"]\n')
-
-
-def choose(page, label: str, option: str) -> None:
-    page.locator(".v-select", has=page.locator(f"label:text-is('{label}')")).first.click()
-    page.locator(".menuable__content__active .v-list-item", has_text=option).first.click()
 
 
 def main() -> None:
@@ -42,16 +38,12 @@ def main() -> None:
         if result.exit_code != 0:
             raise SystemExit(f"error: the screenshot sweep failed: {result.output.strip().splitlines()[-1]}")
         with browser.dashboard_server() as url, browser.chromium() as chromium:
-            page = browser.open_dashboard(chromium, url, width=1600, height=1100)
-            choose(page, "Preset", "big-whoosh")
+            page = browser.open_dashboard(chromium, url, width=1600, height=1500)
+            browser.choose(page, "Preset", "big-whoosh")
             page.wait_for_selector(".whoosh-step:has-text('step 0')")
             page.wait_for_timeout(1500)
-            page.locator(".v-btn-toggle .v-btn", has_text="20").first.click()
-            page.click(".whoosh-play-button")
-            page.wait_for_function(f"() => document.querySelector('.whoosh-step').innerText.endsWith('step {args.months}')"
-                                   f" || parseInt(document.querySelector('.whoosh-step').innerText.split('step ')[1]) >= {args.months}",
-                                   timeout=600_000)
-            page.click(".whoosh-play-button")
+            for _ in range(args.months):     # step by step: the screenshots show exactly --months months
+                browser.press_step(page)
             page.wait_for_timeout(1500)
             shots = {"economy": "Economy", "talent": "Talent & capital", "agents": "Agents"}
             for name, tab in shots.items():
@@ -60,22 +52,20 @@ def main() -> None:
                 page.screenshot(path=str(args.out / f"{name}.png"), full_page=True)
                 print(f"wrote {args.out / (name + '.png')}")
             browser.open_tab(page, "Compare")
-            for label, value in (("Seeds", "6"), ("Months", "48")):
-                field = page.get_by_label(label)
-                field.fill(value)
-                field.press("Enter")
+            browser.choose(page, "Setting A", "baseline")
+            browser.choose(page, "Setting B", "big-whoosh")
+            browser.fill(page, "Seeds", "6")
+            browser.fill(page, "Months", "48")
             page.click(".whoosh-compare-run")
             page.wait_for_selector(".whoosh-plot-compare-0 [_echarts_instance_]", timeout=900_000)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(args.out / "compare.png"), full_page=True)
             print(f"wrote {args.out / 'compare.png'}")
             browser.open_tab(page, "Sweeps")
-            field = page.get_by_label("Sweep results folder (the --out of `whoosh sweep`)")
-            field.fill(str(sweep))
-            field.press("Enter")
+            browser.fill(page, SWEEP_FOLDER, str(sweep))
             page.wait_for_selector(".whoosh-plot-sweep-line [_echarts_instance_]", timeout=60_000)
-            choose(page, "Metric", "talent_offshore_share")
-            choose(page, "Second factor (heatmap)", "capital_controls")
+            browser.choose(page, "Metric", "talent_offshore_share")
+            browser.choose(page, "Second factor (heatmap)", "capital_controls")
             page.wait_for_selector(".whoosh-plot-sweep-heatmap [_echarts_instance_]", timeout=60_000)
             page.wait_for_timeout(2500)
             page.screenshot(path=str(args.out / "sweeps.png"), full_page=True)

@@ -97,6 +97,7 @@ class Session:
     def __init__(self, settings: Settings | None = None):
         self.lock = threading.RLock()
         self.model: WhooshModel | None = None
+        self.generation = 0      # counts rebuilds: plots that draw incrementally restart when it changes
         self.reset(settings or Settings())
 
     # ------------------------------------------------------------------ building
@@ -110,6 +111,7 @@ class Session:
             self.settings = settings
             self.params = params
             self.model = WhooshModel(params, seed=settings.seed)
+            self.generation += 1
             self.names = list(self.model.structure.names)
             self.interventions: list[Intervention] = []
             extra = [f"unemployment_{s}_{j}" for j in self.names for s in SKILLS]
