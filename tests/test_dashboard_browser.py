@@ -103,6 +103,7 @@ def test_the_app_loads_with_no_errors(page):
     assert "Traceback" not in page.inner_text("body")
     page.wait_for_timeout(1000)
     assert page.console_errors == []
+    assert page.external_requests == []      # no CDN, fonts or telemetry: it works with no network
 
 
 def test_every_page_renders_its_plots(page):

@@ -192,3 +192,26 @@ def test_ensembles_pair_seeds_and_their_bands_contain_the_mean():
     band = ensemble.summary(runs_a, "unemployment_US")
     assert np.all(band["low"] <= band["mean"]) and np.all(band["mean"] <= band["high"])
     assert not np.allclose(runs_a[0]["unemployment_US"], runs_a[1]["unemployment_US"])   # seeds differ
+
+
+@pytest.mark.parametrize("flags, key", [
+    (["--port", "0"], "--port"), (["--port", "70000"], "--port"), (["--port", "x"], "--port"),
+    (["--scale", "-1"], "population.scale"), (["--scale", "abc"], "population.scale"),
+    (["--host", "a b"], "--host"), (["--scenario", "nope"], "nope"), (["--bogus"], "--bogus"),
+])
+def test_dashboard_rejects_bad_flags_in_one_line(flags, key):
+    result = CliRunner().invoke(app, ["dashboard", *flags])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:") and key in lines[0], result.output
+
+
+def test_a_sweep_spec_may_name_a_scenario_file_next_to_it(tmp_path):
+    from experiments.sweep_spec import read_spec, spec_base
+
+    (tmp_path / "mine.toml").write_text(CUSTOM_LAYOUT, encoding="utf-8")
+    spec = tmp_path / "spec.toml"
+    spec.write_text('name = "s"\ndescription = "d"\nscenario = "mine.toml"\nsteps = 2\n\n'
+                    '[factors.controls]\nkeys = ["jurisdictions.Haven.capital_controls"]\nvalues = [0.0, 0.5]\n',
+                    encoding="utf-8")
+    assert set(spec_base(read_spec(spec))["jurisdictions"]) == {"Home", "Haven", "Rival"}

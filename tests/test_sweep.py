@@ -152,8 +152,8 @@ def test_results_do_not_depend_on_the_executor(tmp_path, dask_cluster):
 
 
 def test_resume_after_sigkill_of_the_whole_process_group(tmp_path):
-    # 32 runs of ~0.4 s: batches of 5 on 2 workers, ~8 s of wall time uninterrupted
-    spec_path = write_spec(tmp_path / "big.toml", name="big", steps=48, scale=2.0, replicates=8)
+    # 32 runs of about a second: the first batch commits long before the last
+    spec_path = write_spec(tmp_path / "big.toml", name="big", steps=24, scale=1.0, replicates=8)
     spec = read_spec(spec_path)
     total = len(run_table(spec))
     out = tmp_path / "killed"
@@ -188,7 +188,7 @@ def test_resume_after_sigkill_of_the_whole_process_group(tmp_path):
 
 def test_local_pool_worker_killed_mid_sweep_is_replaced_and_lost_batches_rerun(tmp_path):
     """``_drain`` restarts a broken local pool and resubmits only the batches lost with it."""
-    spec = read_spec(write_spec(tmp_path / "mid.toml", name="mid", steps=30, scale=1.5, replicates=5))
+    spec = read_spec(write_spec(tmp_path / "mid.toml", name="mid", steps=24, scale=0.5, replicates=5))
     killed: list[int] = []
 
     def kill_one_worker(progress) -> None:

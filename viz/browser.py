@@ -105,6 +105,9 @@ def open_dashboard(browser, url: str, width: int = 1600, height: int = 1000):
     """A new page (its own model) with the dashboard loaded; ``page.console_errors`` collects console errors."""
     page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
     page.console_errors = []
+    page.external_requests = []     # anything not served by the dashboard itself
+    page.on("request", lambda request: page.external_requests.append(request.url)
+            if not request.url.startswith((url.rstrip("/"), "data:", "blob:")) else None)
     page.on("console", lambda message: page.console_errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     page.goto(url)
