@@ -148,10 +148,11 @@ def parse_value(text: str) -> Any:
         return text
 
 
-def _deep_update(target: dict, source: dict) -> None:
+def deep_update(target: dict, source: dict) -> None:
+    """Merge the nested dict ``source`` into ``target`` in place (``source`` wins)."""
     for key, value in source.items():
         if isinstance(value, dict) and isinstance(target.get(key), dict):
-            _deep_update(target[key], value)
+            deep_update(target[key], value)
         else:
             target[key] = value
 
@@ -244,7 +245,7 @@ def _nest_pairs(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
         node: Any = value
         for part in reversed(key.split(".")):
             node = {part: node}
-        _deep_update(overrides, node)
+        deep_update(overrides, node)
     return overrides
 
 

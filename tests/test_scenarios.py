@@ -270,3 +270,26 @@ def test_a_broken_scenario_file_is_reported_when_listing(scenario_dir):
     assert scenario_names() == ["baseline", "broken"]
     with pytest.raises(ParameterError, match=r"^scenario 'broken': malformed TOML"):
         list_scenarios()
+
+
+def test_a_scenario_file_anywhere_can_be_read_and_run(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "anything"\ndescription = "a file outside the shipped folder"\n\n'
+                    '[parameters.talent]\nhome_bias = 1.5\n', encoding="utf-8")
+    assert resolve_parameters(str(path), []).talent.home_bias == 1.5
+
+
+@pytest.mark.parametrize("content, expected", [
+    (None, "no such file"),
+    (b"\xff\xfe not utf-8", "not UTF-8"),
+    (b'name = 3\ndescription = "d"\n', "name"),
+    (b'description = "d"\n', "name: missing"),
+])
+def test_a_bad_scenario_file_is_one_line(tmp_path, content, expected):
+    path = tmp_path / "bad.toml"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(ParameterError) as error:
+        resolve_parameters(str(path), [])
+    message = str(error.value)
+    assert expected in message and "\n" not in message

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import tomli_w
 
-from experiments.scenarios import ParameterError, read_scenario, resolve_parameters, scenario_label
+from experiments.scenarios import ParameterError, deep_update, nest, read_scenario, resolve_parameters, scenario_label
 from model.door import lockin_now
 from model.domain import N_SKILLS, SECTORS, SKILLS
 from model.economy import WhooshModel, month_label
@@ -225,17 +225,16 @@ class Session:
         """A scenario file's table: the preset's parameters, the overrides and the recorded changes."""
         preset = read_scenario(self.settings.scenario)
         parameters: dict[str, Any] = {}
-        merge_nested(parameters, preset.parameters)
-        for key, value in self.settings.overrides.items():
-            merge_nested(parameters, nest_key(key, value))
+        deep_update(parameters, preset.parameters)
+        deep_update(parameters, nest(self.settings.overrides))
         for name, jurisdiction in self.params.jurisdictions.items():
             for lever in LEVERS:
                 path = getattr(jurisdiction, lever)
                 if path.changes:
                     table = {"initial": path.initial,
                              "changes": [c.model_dump() for c in path.changes]}
-                    merge_nested(parameters, {"jurisdictions": {name: {lever: table}}})
-        merge_nested(parameters, {"population": {"scale": self.settings.scale}})
+                    deep_update(parameters, {"jurisdictions": {name: {lever: table}}})
+        deep_update(parameters, {"population": {"scale": self.settings.scale}})
         label = scenario_label(self.settings.scenario)
         moves = "; ".join(f"{i.at} {i.jurisdiction}.{i.lever} = {i.value:g}" for i in self.interventions) or "none"
         table = {
@@ -266,23 +265,6 @@ class Session:
         buffer = io.BytesIO()
         self.metrics_frame().to_parquet(buffer, index=False)
         return buffer.getvalue()
-
-
-def nest_key(key: str, value: Any) -> dict[str, Any]:
-    """``"a.b.c", v`` → ``{"a": {"b": {"c": v}}}``."""
-    out: Any = value
-    for part in reversed(key.split(".")):
-        out = {part: out}
-    return out
-
-
-def merge_nested(target: dict, source: dict) -> None:
-    """Merge ``source`` into ``target`` recursively (``source`` wins)."""
-    for key, value in source.items():
-        if isinstance(value, dict) and isinstance(target.get(key), dict):
-            merge_nested(target[key], value)
-        else:
-            target[key] = value
 
 
 # --------------------------------------------------------------------------- agents
