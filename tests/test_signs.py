@@ -19,6 +19,8 @@ ALL = ["US", "China", "EU", "Singapore", "UAE", "Switzerland"]
 
 
 def mean_over_seeds(scenario, sets, column, rows=slice(None), steps=120, scale=0.3, reduce=np.mean):
+    """``reduce`` of ``column`` over ``rows`` of each seed's run of ``steps`` months, averaged over seeds (a run
+    needs only the months its window reads: months are computed causally)."""
     return float(np.mean([reduce(run_frame(scenario, sets, seed, steps, scale)[column].to_numpy()[rows]) for seed in SEEDS]))
 
 
@@ -31,8 +33,8 @@ def test_robot_tax_means_fewer_robots_and_less_unemployment_in_a_robot_wave():
     wave = slice(24, 72)  # 2027-01 .. 2030-12: humanoids spread (robot-wave midpoint 2027-07); later both saturate
     untaxed = every("robot_tax", 0.0)
     taxed = every("robot_tax", 2.0)
-    robots = [mean_over_seeds("robot-wave", s, "robots_per_1000", wave) for s in (untaxed, taxed)]
-    unemployment = [mean_over_seeds("robot-wave", s, "unemployment", wave) for s in (untaxed, taxed)]
+    robots = [mean_over_seeds("robot-wave", s, "robots_per_1000", wave, steps=72) for s in (untaxed, taxed)]
+    unemployment = [mean_over_seeds("robot-wave", s, "unemployment", wave, steps=72) for s in (untaxed, taxed)]
     assert robots[1] < robots[0]
     assert unemployment[1] < unemployment[0]
 
@@ -61,8 +63,8 @@ def test_announced_controls_make_talent_leave_earlier():
     change = "jurisdictions.US.capital_controls=[{{at=\"2028-01\", value=0.9, announce_months={}}}]"
     before = slice(0, 36)  # 2025-01 .. 2027-12, before the controls bind
     fixed = ["government.lockin_response=false"]
-    unannounced = mean_over_seeds("baseline", [change.format(0), *fixed], "talent_outflow", before, reduce=np.sum)
-    announced = mean_over_seeds("baseline", [change.format(24), *fixed], "talent_outflow", before, reduce=np.sum)
+    unannounced = mean_over_seeds("baseline", [change.format(0), *fixed], "talent_outflow", before, steps=36, reduce=np.sum)
+    announced = mean_over_seeds("baseline", [change.format(24), *fixed], "talent_outflow", before, steps=36, reduce=np.sum)
     assert announced > unannounced
 
 
@@ -71,8 +73,8 @@ def test_higher_unemployment_means_lower_policy_rate():
     # austerity (a primary surplus everywhere) cuts demand and raises unemployment while the rate is off its floor
     window = slice(6, 36)
     slump = every("primary_deficit", -0.08)
-    u = [mean_over_seeds("baseline", s, "unemployment", window) for s in ([], slump)]
-    rate = [mean_over_seeds("baseline", s, "policy_rate", window) for s in ([], slump)]
+    u = [mean_over_seeds("baseline", s, "unemployment", window, steps=36) for s in ([], slump)]
+    rate = [mean_over_seeds("baseline", s, "policy_rate", window, steps=36) for s in ([], slump)]
     assert u[1] > u[0]
     assert rate[1] < rate[0]
 
