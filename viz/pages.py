@@ -158,8 +158,13 @@ def ComparePage(session: Session):
             return
         keys = [h.key.format(home=session.params.home) for h in ensemble.HEADLINES]
         message.set("")
-        runs_a, runs_b = ensemble.run_ensembles(a, b, int(seeds.value), int(months.value), keys,
-                                                progress=lambda done, total: progress.set((done, total)))
+        try:
+            runs_a, runs_b = ensemble.run_ensembles(a, b, int(seeds.value), int(months.value), keys,
+                                                    progress=lambda done, total: progress.set((done, total)))
+        except Exception as exc:  # noqa: BLE001 - a model failure in a worker is shown as one line, not a traceback
+            message.set(f"the ensemble failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            progress.set((0, 0))
+            return
         result.set((name_a, name_b, runs_a, runs_b, a.parameters().start))
 
     solara.use_thread(run, dependencies=[started.value])
