@@ -273,26 +273,10 @@ AGENT_KINDS = ("workers", "firms", "talent")
 
 
 def agent_state(model: WhooshModel, kind: str, row: int) -> dict[str, Any]:
-    """One agent's state this month, as plain values."""
-    names = model.structure.names
-    out: dict[str, Any] = {"month": model.date if model.steps else "start", "row": int(row)}
-    if kind == "workers":
-        w = model.workers
-        out.update(jurisdiction=names[w.jurisdiction[row]], skill=SKILLS[w.skill[row]], employed=bool(w.employed[row]),
-                   employer=int(w.employer[row]), wage=float(w.wage[row]), savings=float(w.savings[row]),
-                   grievance=float(w.grievance[row]), displaced=bool(w.displaced[row]))
-    elif kind == "firms":
-        f = model.firms
-        out.update(jurisdiction=names[f.jurisdiction[row]], sector=SECTORS[f.sector[row]], alive=bool(f.alive[row]),
-                   productivity=float(f.productivity[row]), staff=float(f.workers[row].sum()), robots=float(f.robots[row]),
-                   price=float(f.price[row]), cash=float(f.cash[row]), debt=float(f.debt[row]))
-    elif kind == "talent":
-        t = model.talent
-        out.update(home=names[t.home[row]], location=names[t.location[row]], employer=int(t.employer[row]),
-                   productivity=float(t.productivity[row]), liquid=float(t.liquid[row]), illiquid=float(t.illiquid[row]))
-    else:
-        raise ValueError(f"unknown agent kind {kind!r}; allowed: {', '.join(AGENT_KINDS)}")
-    return out
+    """One agent's state this month, as plain values (one row of ``agent_table``)."""
+    state = agent_table(model, kind, np.array([row])).iloc[0]
+    return {"month": model.date if model.steps else "start",
+            **{key: value.item() if hasattr(value, "item") else value for key, value in state.items()}}
 
 
 def agent_table(model: WhooshModel, kind: str, rows: np.ndarray) -> pd.DataFrame:
