@@ -26,7 +26,14 @@ A spec is a TOML file (``experiments/sweeps/*.toml``)::
 
 Every factor value (grid values, or both ends of a range) is checked by building the parameters
 it produces, so a bad spec fails before any run starts, with one line naming key, value and what
-is allowed.
+is allowed. Before that, the sweep's size is checked against the work budget (``experiments.budget``):
+``run_count`` is computed without building the design, so a spec of 10^12 runs is refused at once.
+
+Names: ``name`` becomes the default results folder (runs/sweeps/<name>), so it is a plain file name;
+factor names become columns of the runs table, so they are identifiers that do not clash with its
+bookkeeping and summary columns (``reserved_columns``), nor with each other ignoring case. Keys: a
+parameter key is set by at most one factor, once, and not also fixed in ``set``; no key lies under
+another (``jurisdictions.US`` and ``jurisdictions.US.capital_controls``).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -48,6 +56,13 @@ from model.parameters import check_month, is_block
 
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+NAME_MAX = 100
+FACTOR_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# columns every runs table carries besides the factors (experiments.analysis.BOOKKEEPING, and the series' step/date)
+BOOKKEEPING_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "wall_s", "finished_at", "batch",
+                       "step", "date")
+SUMMARY_STATS = ("final", "mean", "peak")   # experiments.sweep.summarize_run: <metric>_final, _mean, _peak
 
 
 class Factor(BaseModel):
@@ -107,6 +122,56 @@ class SweepSpec(BaseModel):
     factors: dict[str, Factor] = Field(min_length=1)
     metrics: Metrics = Field(default_factory=Metrics)
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, name: str) -> str:
+        if not NAME_PATTERN.fullmatch(name) or ".." in name or len(name) > NAME_MAX:
+            raise ValueError(f"allowed a plain name of at most {NAME_MAX} characters: letters, digits, '.', '_' "
+                             "and '-', starting with a letter or digit, without '..' (it names the results folder)")
+        return name
+
+    @model_validator(mode="after")
+    def _factor_names(self) -> SweepSpec:
+        reserved = {column.lower(): column for column in reserved_columns(self.metrics.summary)}
+        seen: dict[str, str] = {}
+        for name in self.factors:
+            if not FACTOR_PATTERN.fullmatch(name):
+                raise ValueError(f"factors.{name}: value {json.dumps(name)} is not a plain factor name; allowed an "
+                                 "ASCII identifier (letters, digits and '_', not starting with a digit)")
+            if name.lower() in reserved:
+                raise ValueError(f"factors.{name}: value {json.dumps(name)} is the name of a runs-table column "
+                                 f"({reserved[name.lower()]}); allowed a name other than the table's columns: "
+                                 f"{', '.join(BOOKKEEPING_COLUMNS)}, the headline results (e.g. "
+                                 "peak_unemployment_home, half_outflow_month) and <metric>_final/_mean/_peak of "
+                                 "metrics.summary")
+            if name.lower() in seen:
+                raise ValueError(f"factors.{name}: value {json.dumps(name)} equals factor {seen[name.lower()]!r} "
+                                 "ignoring case; allowed factor names that differ other than in case")
+            seen[name.lower()] = name
+        return self
+
+    @model_validator(mode="after")
+    def _factor_keys(self) -> SweepSpec:
+        owners: list[tuple[str, str]] = [(key, "set") for key in _leaf_keys(self.set)]
+        for name, factor in self.factors.items():
+            where = f"factors.{name}"
+            mine: list[str] = []
+            for key in factor.keys:
+                for other in mine:
+                    if overlap(key, other):
+                        same = "is listed twice" if key == other else f"overlaps {other!r} (one lies under the other)"
+                        raise ValueError(f"{where}.keys: value {key!r} {same} in {where}; allowed each parameter "
+                                         "key once, none under another")
+                for other, owner in owners:
+                    if overlap(key, other):
+                        same = "is also" if key == other else f"overlaps {other!r},"
+                        by = "fixed in set" if owner == "set" else f"set by {owner}"
+                        raise ValueError(f"{where}.keys: value {key!r} {same} {by}; allowed a parameter key in "
+                                         "one factor or in set only, none under another")
+                mine.append(key)
+            owners.extend((key, where) for key in mine)
+        return self
+
     @model_validator(mode="after")
     def _design_fits_factors(self) -> SweepSpec:
         for name, factor in self.factors.items():
@@ -119,8 +184,25 @@ class SweepSpec(BaseModel):
         return self
 
     def hash(self) -> str:
-        """SHA-256 of the spec's canonical JSON: the identity of a results folder."""
-        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        """SHA-256 (hex) of everything that maps run ids to runs: the identity of a results folder.
+
+        The spec's canonical JSON (tables with sorted keys, except the factors, whose order sets the
+        design's columns and so which run id has which values), plus the resolved scenario the runs start
+        from (its parameters, in their own order), not the scenario file's path: the same spec reached
+        from another working directory hashes the same, an edited scenario file hashes differently.
+
+        Raises:
+            ParameterError: when the scenario cannot be read.
+        """
+        spec = self.model_dump(mode="json")
+        factors = spec.pop("factors")
+        scenario = spec.pop("scenario")
+        spec["scenario"] = "(file)" if is_scenario_path(scenario) else scenario
+        canonical = {"spec": _sorted_keys(spec),
+                     "factors": [[name, _sorted_keys(factor)] for name, factor in factors.items()],
+                     "base": scenario_data(scenario)}
+        text = json.dumps(canonical, default=str, allow_nan=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def problem(self) -> dict[str, Any]:
         """The SALib problem of a sampled design."""
@@ -128,12 +210,19 @@ class SweepSpec(BaseModel):
                 "bounds": [[f.min, f.max] for f in self.factors.values()]}
 
 
-def read_spec(path: str | Path) -> SweepSpec:
+def read_spec(path: str | Path, *, allow_large: bool = False) -> SweepSpec:
     """Read and validate a spec file (a path, or the name of a shipped spec), checking every factor value.
+
+    In order: the file (UTF-8 TOML), the spec's structure (fields, names, keys), its scenario and ``set``,
+    its size against the work budget (``experiments.budget.check_sweep_size``, skipped with
+    ``allow_large``; computed without building the design, so a huge spec is refused at once), then
+    every factor value (``check_spec``). Nothing is run or written.
 
     Raises:
         ParameterError: one line naming the key, the value and what is allowed.
     """
+    from experiments.budget import check_sweep_size
+
     file = Path(path)
     if not file.suffix and not file.exists():
         file = SWEEPS_DIR / f"{path}.toml"
@@ -141,7 +230,13 @@ def read_spec(path: str | Path) -> SweepSpec:
         shipped = ", ".join(sorted(p.stem for p in SWEEPS_DIR.glob("*.toml")))
         raise ParameterError(f"sweep spec {str(path)!r} not found; allowed a TOML file or one of: {shipped}")
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ParameterError(f"sweep spec {file.name}: byte {exc.object[exc.start]:#04x} at offset {exc.start} is not "
+                             "UTF-8 text; allowed a UTF-8 TOML file") from None
+    except OSError as exc:
+        raise ParameterError(f"sweep spec {file.name}: cannot read {file}: {exc.strerror or exc}; "
+                             "allowed a readable TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise ParameterError(f"sweep spec {file.name}: malformed TOML: {exc}") from None
     if isinstance(raw.get("scenario"), str) and is_scenario_path(raw["scenario"]):
@@ -150,6 +245,8 @@ def read_spec(path: str | Path) -> SweepSpec:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as exc:
         raise ParameterError(f"sweep spec {file.name}: {_describe(exc.errors()[0])}") from None
+    checked_base(spec, file.name)
+    check_sweep_size(spec, allow_large=allow_large, label=file.name)
     check_spec(spec, file.name)
     return spec
 
@@ -196,10 +293,28 @@ def spec_base(spec: SweepSpec) -> dict[str, Any]:
     return merge(base, nest(coerce(base, spec.set))) if spec.set else base
 
 
+def checked_base(spec: SweepSpec, label: str = "spec") -> dict[str, Any]:
+    """``spec_base(spec)``, with its errors as one line: the scenario (missing, not UTF-8, malformed) or ``set``.
+
+    Raises:
+        ParameterError: ``sweep spec <label>: scenario '…': …`` or ``sweep spec <label>: set: …``.
+    """
+    try:
+        base = scenario_data(spec.scenario)
+    except ParameterError as exc:
+        message = str(exc)
+        raise ParameterError(f"sweep spec {label}: {'' if message.startswith('scenario') else 'scenario: '}"
+                             f"{message}") from None
+    try:
+        return merge(base, nest(coerce(base, spec.set))) if spec.set else base
+    except ParameterError as exc:
+        raise ParameterError(f"sweep spec {label}: set: {exc}") from None
+
+
 def check_spec(spec: SweepSpec, label: str = "spec") -> None:
     """Build the parameters of every factor value (grid) or range end (sampled) on the base scenario."""
+    base = checked_base(spec, label)
     try:
-        base = spec_base(spec)
         validate(base)
     except ParameterError as exc:
         raise ParameterError(f"sweep spec {label}: set: {exc}") from None
@@ -224,7 +339,57 @@ def metric_names(spec: SweepSpec) -> list[str]:
     return model_metric_names(list(validate(spec_base(spec)).jurisdictions))
 
 
+def reserved_columns(summary: list[str]) -> list[str]:
+    """Columns a runs table carries besides the factors: bookkeeping, the headline results and
+    ``<metric>_final/_mean/_peak`` of each summary metric (as ``experiments.sweep.summarize_run`` writes them)."""
+    from model.metrics import HOME_HEADLINE, WORLD_HEADLINE
+
+    headline = [key for key in (*HOME_HEADLINE, *WORLD_HEADLINE) if not key.endswith("_date")]
+    stats = [f"{metric}_{stat}" for metric in summary for stat in SUMMARY_STATS]
+    return list(dict.fromkeys([*BOOKKEEPING_COLUMNS, *headline, "half_outflow_month", *stats]))
+
+
+def overlap(a: str, b: str) -> bool:
+    """Whether two dotted keys set the same parameter, or one lies under the other."""
+    return a == b or a.startswith(f"{b}.") or b.startswith(f"{a}.")
+
+
+def _leaf_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
+    """Dotted keys of a ``set`` table, nested tables flattened (``{"a": {"b": 1}}`` → ``a.b``)."""
+    keys = []
+    for key, value in values.items():
+        dotted_key = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            keys.extend(_leaf_keys(value, f"{dotted_key}."))
+        else:
+            keys.append(dotted_key)
+    return keys
+
+
+def _sorted_keys(value: Any) -> Any:
+    """``value`` with every dict's keys in sorted order (lists keep theirs)."""
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 # --------------------------------------------------------------------------- designs
+
+
+def run_count(spec: SweepSpec) -> int:
+    """How many runs the spec makes, computed without building its design (``len(run_table(spec))``)."""
+    d = len(spec.factors)
+    if spec.design == "grid":
+        points = math.prod(len(factor.values or ()) for factor in spec.factors.values())
+    elif spec.design == "lhs":
+        points = spec.samples
+    elif spec.design == "sobol":
+        points = spec.samples * (2 * d + 2)
+    else:
+        points = spec.samples * (d + 1)
+    return points * spec.replicates
 
 
 def design_points(spec: SweepSpec) -> pd.DataFrame:
