@@ -14,6 +14,7 @@ import secrets
 import shutil
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -130,11 +131,16 @@ def run(
     sets: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="override a parameter: key=value (repeatable)")] = None,
     out: Annotated[Path | None, typer.Option(metavar="DIR", help="output directory (default: runs/<scenario>-seed<seed>)")] = None,
     check_phases: Annotated[bool, typer.Option("--check-phases", help="check the books after every phase (slower; names the phase that breaks them)")] = False,
+    allow_large: Annotated[bool, typer.Option("--allow-large", help="run above the work budget (agent-months; see docs/SWEEPS.md)")] = False,
 ) -> None:
     """Run one scenario; write DIR/metrics.parquet and DIR/run.json."""
+    from experiments.budget import check_memory, check_run_size
+
     overrides = [*(sets or []), *([f"population.scale={scale}"] if scale is not None else [])]
     try:
         params = resolve_parameters(scenario, overrides)
+        work = check_run_size(params, steps, allow_large=allow_large)
+        check_memory(work.memory_per_worker, 1, flag="--scale")
     except ParameterError as exc:
         raise BadInput(str(exc)) from None
     out = out if out is not None else Path("runs") / f"{scenario_label(scenario)}-seed{seed}"
@@ -432,6 +438,18 @@ def bench(
                   "month (median of 3 per-agent and 10 vectorised months).", style="dim", markup=False, highlight=False)
 
 
+def positive_float(value: str | float) -> float:
+    """A parser for finite floats above zero."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"value {text!r} is not a number; allowed a number above 0") from None
+    if not math.isfinite(number) or number <= 0:
+        raise typer.BadParameter(f"value {text} is out of range; allowed a finite number above 0")
+    return number
+
+
 @app.command()
 def sweep(
     spec_path: Annotated[str, typer.Argument(metavar="SPEC", help="sweep spec: a TOML file or a shipped name (experiments/sweeps)")],
@@ -439,75 +457,137 @@ def sweep(
     workers: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="local worker processes")] = os.cpu_count() or 1,
     scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786 (needs the 'cluster' extra)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="show the design and an estimate; run nothing")] = False,
+    precision: Annotated[float | None, typer.Option(parser=positive_float, metavar="H", help="add replicates per design point until the 95% interval half-width of --metric is at most H")] = None,
+    metric: Annotated[str | None, typer.Option(metavar="M", help="summary metric of --precision, e.g. talent_offshore_share_final")] = None,
+    max_replicates: Annotated[int | None, typer.Option(parser=integer_from(2), metavar="R", help=f"most replicates per point with --precision (default {DEFAULT_MAX_REPLICATES})")] = None,
+    allow_large: Annotated[bool, typer.Option("--allow-large", help="run a sweep above the work budget (see docs/SWEEPS.md)")] = False,
 ) -> None:
     """Run a parameter sweep in batches, writing results as runs finish; re-running resumes."""
-    from experiments.sweep import SweepError, check_folder, estimate_run_seconds, pending_runs, prepare, run_sweep
+    from experiments.budget import check_memory, work_of
+    from experiments.sweep import SweepError, SweepIOError, check_folder, estimate_run_seconds, open_folder, run_sweep
     from experiments.sweep_spec import read_spec, run_table
 
     try:
-        spec = read_spec(spec_path)
+        spec = read_spec(spec_path, allow_large=allow_large)
+        target = precision_target(spec, precision, metric, max_replicates, allow_large)
+        if scheduler is None and not dry_run:
+            check_memory(work_of(spec).memory_per_worker, workers)
     except ParameterError as exc:
         raise BadInput(str(exc)) from None
     out = out if out is not None else Path("runs") / "sweeps" / spec.name
-    if out.is_file():
-        raise BadInput(f"--out: {out} is a file; allowed a directory path")
     try:
         check_folder(spec, out)
     except SweepError as exc:
         raise BadInput(str(exc)) from None
-    todo, skipped = pending_runs(spec, out)
     if dry_run:
-        run_seconds = estimate_run_seconds(spec)
-        print_design(spec, run_table(spec), len(todo), skipped, run_seconds, workers if scheduler is None else None)
+        from experiments.sweep import pending_runs
+
+        todo, skipped = pending_runs(spec, out)
+        print_design(spec, run_table(spec), len(todo), skipped, estimate_run_seconds(spec), workers if scheduler is None else None)
         return
     executor, client = None, None
     if scheduler is not None:
         executor, client, workers = dask_executor(scheduler)
     try:
-        prepare(spec, out)
+        folder = open_folder(spec, out)
     except SweepError as exc:
         raise BadInput(str(exc)) from None
-    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+    except OSError as exc:
+        raise BadInput(f"--out: cannot write results to {out} ({exc.strerror or type(exc).__name__}); "
+                       "allowed a writable directory path") from None
+    columns = (TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
                TextColumn("ok {task.fields[done]} · failed {task.fields[failed]}"), TimeElapsedColumn(), TimeRemainingColumn())
     started = time.perf_counter()
-    with Progress(*columns, console=err_console) as bar:
-        task = bar.add_task(spec.name, total=len(todo) + skipped, completed=skipped, done=skipped, failed=0)
+    with folder, Progress(*columns, console=err_console, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task(spec.name, total=None, done=0, failed=0)
 
         def on_progress(state) -> None:
-            bar.update(task, completed=state.skipped + state.done + state.failed, done=state.skipped + state.done,
-                       failed=state.failed)
+            bar.update(task, total=state.total, completed=state.skipped + state.done + state.failed,
+                       done=state.skipped + state.done, failed=state.failed)
+
+        def on_note(note: str) -> None:
+            bar.console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
 
         try:
-            state = run_sweep(spec, out, workers=workers, executor=executor, on_progress=on_progress)
-        except SweepError as exc:
+            state = run_sweep(spec, out, workers=workers, executor=executor, on_progress=on_progress,
+                              on_note=on_note, precision=target, folder=folder)
+        except (SweepError, SweepIOError) as exc:
+            bar.stop()
             raise typer.TyperException(str(exc)) from None
         finally:
             if client is not None:
                 client.close()
     wall = time.perf_counter() - started
-    table = Table(title=f"sweep {spec.name}")
+    table = Table(title=Text(f"sweep {spec.name}"))
     table.add_column("result")
     table.add_column("value", justify="right", style="bold")
     for label, value in (("runs in the design", state.total), ("skipped (already done)", state.skipped),
                          ("finished ok", state.done), ("failed", state.failed), ("wall time", f"{wall:,.1f} s"),
                          ("results", str(out))):
-        table.add_row(label, str(value))
+        table.add_row(label, Text(str(value)))
     console.print(table)
+    if target is not None:
+        print_replicates(state.replicates, target, out)
     if state.failed:
         err_console.print(f"{state.failed} run(s) failed; their errors are in {out}/runs (status 'failed')",
                           markup=False, highlight=False)
         raise typer.Exit(1)
 
 
-def print_design(spec, runs, pending: int, skipped: int, run_seconds: float, workers: int | None) -> None:
-    """The dry-run report: counts, the design table's head and an estimated wall time."""
-    table = Table(title=f"{spec.name}: {spec.design} design, {len(runs) // spec.replicates} points × "
-                        f"{spec.replicates} replicates = {len(runs)} runs ({pending} to run, {skipped} done)")
-    shown = runs.head(10)
+DEFAULT_MAX_REPLICATES = 50
+
+
+def precision_target(spec, precision: float | None, metric: str | None, max_replicates: int | None, allow_large: bool):
+    """The precision target of ``--precision/--metric/--max-replicates``, checked; None without ``--precision``."""
+    from experiments.budget import check_sweep_size
+    from experiments.replicates import Precision
+    from experiments.sweep_spec import summary_columns
+
+    if precision is None:
+        if metric is not None or max_replicates is not None:
+            flag = "--metric" if metric is not None else "--max-replicates"
+            raise ParameterError(f"{flag}: given without --precision; allowed only together with --precision H")
+        return None
+    columns = summary_columns(spec.metrics.summary)
+    if metric is None:
+        raise ParameterError(f"--metric: missing; --precision needs a summary metric, one of: {', '.join(columns)}")
+    if metric not in columns:
+        raise ParameterError(f"--metric: value {metric!r} is not a summary metric of this spec; allowed: {', '.join(columns)}")
+    cap = max_replicates if max_replicates is not None else max(DEFAULT_MAX_REPLICATES, spec.replicates)
+    if cap < spec.replicates:
+        raise ParameterError(f"--max-replicates: value {cap} is below the spec's replicates ({spec.replicates}); "
+                             f"allowed an integer of {spec.replicates} or more")
+    check_sweep_size(spec.model_copy(update={"replicates": cap}), allow_large=allow_large,
+                     label=f"{spec.name} with --max-replicates {cap}")
+    return Precision(metric=metric, half_width=precision, max_replicates=cap)
+
+
+def print_replicates(points, target, out: Path) -> None:
+    """How many replicates each design point took to reach the precision target."""
+    reached = int(points["reached"].sum())
+    counts = points["replicates"]
+    console.print(f"precision: {reached} of {len(points)} design points reached a 95% half-width of "
+                  f"{target.metric} ≤ {target.half_width:g}; replicates per point: min {counts.min()}, "
+                  f"median {counts.median():g}, max {counts.max()} (cap {target.max_replicates}); "
+                  f"per point in {out}/replicates-{target.metric}.csv", markup=False, highlight=False, soft_wrap=True)
+    shown = points.sort_values(["reached", "half_width"], ascending=[True, False]).head(10)
+    table = Table(title=Text("design points, least precise first"))
     for column in shown.columns:
         table.add_column(str(column), justify="right")
     for row in shown.itertuples(index=False):
-        table.add_row(*(f"{v:.4g}" if isinstance(v, float) else str(v) for v in row))
+        table.add_row(*(Text(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+    wide_console().print(table)
+
+
+def print_design(spec, runs, pending: int, skipped: int, run_seconds: float, workers: int | None) -> None:
+    """The dry-run report: counts, the design table's head and an estimated wall time."""
+    table = Table(title=Text(f"{spec.name}: {spec.design} design, {len(runs) // spec.replicates} points × "
+                             f"{spec.replicates} replicates = {len(runs)} runs ({pending} to run, {skipped} done)"))
+    shown = runs.head(10)
+    for column in shown.columns:
+        table.add_column(Text(str(column)), justify="right")
+    for row in shown.itertuples(index=False):
+        table.add_row(*(Text(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
     console.print(table)
     estimate = f"{pending * run_seconds / workers / 60:,.1f} min on {workers} worker(s)" if workers else "depends on the cluster"
     console.print(f"about {run_seconds:.2f} s per run here ({spec.steps} steps): {estimate}", markup=False, highlight=False)
@@ -534,12 +614,36 @@ def wide_console() -> Console:
 
 
 def load_results(folder: Path):
-    from experiments.results import load
+    """Load a results folder; say on stderr when it is incomplete, damaged or being written."""
+    from experiments.folder_lock import current_holder, describe
+    from experiments.results import DamagedManifest, IncompleteSweep, load
 
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"DIR: {folder} is a file; allowed a folder written by `whoosh sweep`")
     try:
-        return load(folder)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", IncompleteSweep)     # said below as a note
+            results = load(folder)
     except FileNotFoundError as exc:
         raise BadInput(f"{exc}; allowed a folder written by `whoosh sweep`") from None
+    except DamagedManifest as exc:
+        raise BadInput(f"{exc}; allowed: run the same `whoosh sweep SPEC --out {folder}` again to rebuild it") from None
+    except OSError as exc:
+        raise BadInput(f"DIR: cannot read {folder} ({exc.strerror or type(exc).__name__}); allowed a readable "
+                       "folder written by `whoosh sweep`") from None
+    holder = current_holder(folder)
+    if holder is not None:
+        print_note(f"a sweep is writing {folder} now ({describe(holder)}); these results are a snapshot")
+    note = results.incomplete_note()
+    if note:
+        print_note(f"{note}; resume with `whoosh sweep SPEC --out {folder}`")
+    return results
+
+
+def print_note(message: str) -> None:
+    """Print one ``note:`` line to stderr."""
+    err_console.print(Text.assemble(("note: ", "bold yellow"), " ".join(message.split())), soft_wrap=True,
+                      markup=False, highlight=False)
 
 
 @app.command()
@@ -572,6 +676,35 @@ def sensitivity(
     except ValueError as exc:
         raise BadInput(str(exc)) from None
     wide_console().print(format_sensitivity(outcome))
+
+
+@app.command()
+def discover(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="a sweep results folder")],
+    metric: Annotated[str, typer.Option("--metric", "-m", metavar="M", help="summary metric, e.g. talent_offshore_share_final")],
+    above: Annotated[float | None, typer.Option(metavar="X", help="the outcome of interest: M above X")] = None,
+    below: Annotated[float | None, typer.Option(metavar="X", help="the outcome of interest: M below X")] = None,
+    method: Annotated[str, typer.Option(metavar="prim|cart", help="PRIM (peeling) or CART (a classification tree), from the EMA Workbench")] = "prim",
+    threshold: Annotated[float, typer.Option(metavar="D", help="least density of a box (share of its runs that are of interest)")] = 0.8,
+    out: Annotated[Path | None, typer.Option(metavar="DIR2", help="where discovery.json and discovery.png go (default: DIR/discovery-<metric>)")] = None,
+) -> None:
+    """Scenario discovery: the boxes of factor space where M is above (or below) X, with coverage and density."""
+    from experiments.discovery import JSON_NAME, PNG_NAME, discover as find_boxes, format_boxes, write
+
+    results = load_results(folder)
+    try:
+        found = find_boxes(results, metric, above=above, below=below, method=method.lower(), threshold=threshold)
+    except ValueError as exc:
+        raise BadInput(str(exc).replace("above=", "--above ").replace("below=", "--below ")
+                       .replace("method=", "--method ").replace("threshold=", "--threshold ")) from None
+    target = out if out is not None else folder / f"discovery-{metric}"
+    check_out_dir(target, {JSON_NAME, PNG_NAME}, kind="discovery")
+    wide_console().print(format_boxes(found))
+    try:
+        paths = write(found, target)
+    except OSError as exc:
+        raise typer.TyperException(f"cannot write to {target} ({exc.strerror or type(exc).__name__})") from None
+    console.print(f"wrote {' and '.join(str(p) for p in paths)}", markup=False, highlight=False)
 
 
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:\-\[\]]+$")

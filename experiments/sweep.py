@@ -10,12 +10,13 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -23,9 +24,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from experiments import results
+from experiments import folder_lock, replicates, results
+from experiments.folder_lock import LOCK_FILE, FolderLock
 from experiments.provenance import PACKAGES, git_commit, package_versions
+from experiments.replicates import Precision
 from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base
 
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
@@ -40,6 +45,17 @@ class SweepError(Exception):
     """A sweep that cannot start (e.g. a results folder made by another spec); the message is one line."""
 
 
+class SweepIOError(Exception):
+    """Results could not be written while the sweep ran (disk full, folder gone…); the folder stays resumable."""
+
+    def __init__(self, out: Path, error: OSError) -> None:
+        reason = error.strerror or type(error).__name__
+        super().__init__(f"cannot write results to {out}: {reason}"
+                         f"{f' (errno {error.errno})' if error.errno else ''}; the runs recorded so far are kept "
+                         "and the folder is resumable: fix the cause and run the same command again")
+        self.error = error
+
+
 @dataclass
 class Progress:
     """What the engine reports as batches finish."""
@@ -49,6 +65,7 @@ class Progress:
     done: int = 0
     failed: int = 0
     started: float = field(default_factory=time.perf_counter)
+    replicates: pd.DataFrame | None = None   # with a precision target: replicates used per design point
 
 
 # --------------------------------------------------------------------------- one batch (runs in a worker)
@@ -119,9 +136,9 @@ def summarize_run(frame: pd.DataFrame, metrics: Iterable[str], home: str) -> dic
 
 
 def pending_runs(spec: SweepSpec, out: Path) -> tuple[pd.DataFrame, int]:
-    """Runs not yet recorded as ok in ``out``, and how many were skipped."""
+    """Runs of the design not yet recorded as ok in ``out`` (damaged parts do not count), and how many are done."""
     table = run_table(spec)
-    done = results.done_run_ids(out) if out.exists() else set()
+    done = results.done_run_ids(out, spec.hash(), bool(spec.metrics.series)) if out.is_dir() else set()
     todo = table[~table["run_id"].isin(done)]
     return todo, len(table) - len(todo)
 
@@ -159,7 +176,7 @@ def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6, tries: int = 5) 
     return FALLBACK_STEP_SECONDS * spec.steps
 
 
-# --------------------------------------------------------------------------- the sweep
+# --------------------------------------------------------------------------- the results folder
 
 
 def manifest_for(spec: SweepSpec) -> dict[str, Any]:
@@ -167,31 +184,136 @@ def manifest_for(spec: SweepSpec) -> dict[str, Any]:
             "git_commit": git_commit(), "started": datetime.now(timezone.utc).isoformat(), "finished": None}
 
 
+def part_hashes(out: Path) -> set[str]:
+    """The spec hashes named by the readable parts of ``out`` (damaged parts are left to the scan)."""
+    hashes = set()
+    for kind in (results.RUNS, results.SERIES):
+        for path in (out / kind).glob("part-*.parquet"):
+            try:
+                metadata = pq.read_schema(path).metadata or {}
+            except (pa.ArrowException, OSError, ValueError):
+                continue
+            hashes.add(metadata.get(results.SPEC_HASH_KEY, b"").decode("utf-8", "replace"))
+    return hashes
+
+
 def check_folder(spec: SweepSpec, out: Path) -> dict[str, Any] | None:
-    """The manifest of ``out`` if this very spec made it, None if ``out`` is new or empty.
+    """The manifest of ``out`` if this very spec made it, None if ``out`` is new, empty or rebuildable.
+
+    A folder whose manifest is missing or damaged is rebuildable when every readable part in it was
+    written by this spec (the lock holder then writes a fresh manifest). Reads only.
 
     Raises:
         SweepError: when ``out`` holds another spec's results or is not a results folder.
     """
-    existing = results.read_manifest(out)
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"--out: {out} is a file; allowed a directory path")
+    try:
+        existing = results.read_manifest(out)
+    except results.DamagedManifest as exc:
+        if part_hashes(out) - {spec.hash()}:
+            raise SweepError(f"{exc}, and parts in it were written by another spec; allowed: another --out folder") from None
+        return None
     if existing is not None:
         if existing.get("spec_hash") != spec.hash():
-            raise SweepError(f"{out} holds results of a different spec (hash {existing.get('spec_hash', '?')[:12]} "
+            raise SweepError(f"{out} holds results of a different spec (hash {existing['spec_hash'][:12]} "
                              f"vs {spec.hash()[:12]}); allowed: the same spec to resume, or a new --out folder")
         return existing
-    if out.exists() and any(out.iterdir()):
-        raise SweepError(f"{out} exists and is not a sweep results folder; allowed a new or empty --out folder")
+    if out.is_dir():
+        contents = {p.name for p in out.iterdir()} - {LOCK_FILE}
+        if contents and not (contents <= {results.RUNS, results.SERIES, results.DAMAGED}
+                             and part_hashes(out) == {spec.hash()}):
+            raise SweepError(f"{out} exists and is not a sweep results folder of this spec; "
+                             "allowed a new or empty --out folder")
     return None
 
 
-def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
-    """Create the results folder, or check that an existing one was made by this very spec."""
+@dataclass
+class SweepFolder:
+    """A results folder opened for writing: its lock is held until ``close``."""
+
+    out: Path
+    spec: SweepSpec
+    manifest: dict[str, Any]
+    lock: FolderLock
+    notes: list[str]
+
+    def close(self) -> None:
+        self.lock.release()
+
+    def __enter__(self) -> SweepFolder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_folder(spec: SweepSpec, out: str | Path) -> SweepFolder:
+    """Lock ``out``, check that it is new or this spec's, and repair what an interruption left behind.
+
+    Repairs: a damaged or missing manifest is rebuilt when every part was written by this spec; damaged
+    parts move into ``damaged/`` (their runs rerun); orphan series parts and temporary files are removed.
+
+    Raises:
+        SweepError: ``out`` is another spec's folder, not a results folder, or locked by a live sweep.
+        OSError: ``out`` cannot be created or written (read-only, under a file, disk full…); nothing is
+            left behind that was not there before.
+    """
+    out = Path(out)
+    created = not out.exists()
+    check_folder(spec, out)
+    try:
+        lock = folder_lock.acquire(out)
+    except folder_lock.LockHeld as exc:
+        raise SweepError(str(exc)) from None
+    except OSError:
+        _remove_if_created(out, created)
+        raise
+    notes = []
+    if lock.taken_over:
+        notes.append(f"took over the lock of a sweep that is gone ({folder_lock.describe(lock.taken_over)})")
+    try:
+        manifest = _manifest(spec, out, notes)
+        notes += results.repair(out, results.scan(out, spec.hash(), bool(spec.metrics.series)))
+    except BaseException:
+        lock.release()
+        _remove_if_created(out, created)
+        raise
+    return SweepFolder(out, spec, manifest, lock, notes)
+
+
+def _manifest(spec: SweepSpec, out: Path, notes: list[str]) -> dict[str, Any]:
+    """The folder's manifest, written fresh for a new folder or rebuilt when damaged (the lock is held)."""
     existing = check_folder(spec, out)
     if existing is not None:
+        if existing.get("finished") is not None:
+            existing["finished"] = None          # until this sweep finishes: a reader then sees it incomplete
+            results.write_manifest(out, existing)
         return existing
+    manifest_path = out / results.MANIFEST
+    if manifest_path.exists():
+        (out / results.DAMAGED).mkdir(exist_ok=True)
+        aside = out / results.DAMAGED / f"manifest-{datetime.now(timezone.utc):%Y%m%dT%H%M%S}.json"
+        os.replace(manifest_path, aside)
+        notes.append(f"{manifest_path.name} was damaged: moved to {results.DAMAGED}/{aside.name} and rebuilt "
+                     "from the spec (every part in the folder was written by it)")
+    elif any((out / kind).exists() for kind in (results.RUNS, results.SERIES)):
+        notes.append(f"{manifest_path.name} was missing: rebuilt from the spec (every part in the folder was written by it)")
     manifest = manifest_for(spec)
     results.write_manifest(out, manifest)
     return manifest
+
+
+def _remove_if_created(out: Path, created: bool) -> None:
+    """Remove a folder this sweep created when it has to stop before writing results into it."""
+    if created and out.is_dir():
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
+    """Create the results folder, or check that an existing one was made by this very spec (takes and drops the lock)."""
+    with open_folder(spec, out) as folder:
+        return folder.manifest
 
 
 def local_executor(workers: int) -> Executor:
@@ -199,8 +321,13 @@ def local_executor(workers: int) -> Executor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD))
 
 
+# --------------------------------------------------------------------------- the sweep
+
+
 def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: Executor | None = None,
-              run_seconds: float | None = None, on_progress: Callable[[Progress], None] | None = None) -> Progress:
+              run_seconds: float | None = None, on_progress: Callable[[Progress], None] | None = None,
+              on_note: Callable[[str], None] | None = None, precision: Precision | None = None,
+              folder: SweepFolder | None = None) -> Progress:
     """Run every pending run of ``spec`` into ``out``; returns the final counts.
 
     Args:
@@ -211,34 +338,94 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, workers: int = 1, executor: E
         executor: any ``concurrent.futures.Executor`` (e.g. ``dask.distributed.Client(...).get_executor()``).
         run_seconds: expected seconds per run (sets the batch size); probed when None.
         on_progress: called after every finished batch.
+        on_note: called with one line for each repair made when the folder was opened.
+        precision: add replicates per design point until this target is met (see ``experiments.replicates``).
+        folder: the folder already opened with ``open_folder`` (its lock is then released by the caller).
+
+    Raises:
+        SweepError: the folder cannot be used (another spec's, locked), or the workers cannot run at all.
+        SweepIOError: results could not be written while running (e.g. disk full); the folder stays resumable.
     """
     out = Path(out)
-    manifest = prepare(spec, out)
-    todo, skipped = pending_runs(spec, out)
-    progress = Progress(total=len(todo) + skipped, skipped=skipped)
-    if on_progress:
-        on_progress(progress)
-    if len(todo):
-        seconds = run_seconds if run_seconds is not None else estimate_run_seconds(spec)
-        size = batch_size(len(todo), workers, seconds)
-        rows = todo.to_dict("records")
-        batches = [rows[i:i + size] for i in range(0, len(rows), size)]
-        spec_json = spec.model_dump_json()
-        own = executor is None
-        pool = executor or local_executor(workers)
-        try:
+    own_folder = folder is None
+    folder = folder or open_folder(spec, out)
+    try:
+        for note in folder.notes:
+            if on_note:
+                on_note(note)
+        return _run(spec, out, folder.manifest, workers, executor, run_seconds, on_progress, precision)
+    finally:
+        if own_folder:
+            folder.close()
+
+
+def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], workers: int, executor: Executor | None,
+         run_seconds: float | None, on_progress: Callable[[Progress], None] | None,
+         precision: Precision | None) -> Progress:
+    table = run_table(spec)
+    has_series = bool(spec.metrics.series)
+    records = results.run_records(out, spec.hash(), has_series)
+    done_before = set(records.loc[records["status"] == "ok", "run_id"].astype(int))
+    progress = Progress(total=0)
+    spec_json = spec.model_dump_json()
+    own = executor is None
+    pool = None
+    retried: set[int] = set()
+    try:
+        while True:
+            if precision is None:
+                todo = table[~table["run_id"].isin(done_before)]
+                required = set(table["run_id"])
+            else:
+                step = replicates.plan(spec, table, records, precision, retried)
+                todo, required = step.pending, step.required
+            progress.total = len(required)
+            progress.skipped = len(required & done_before)
+            if on_progress:
+                on_progress(progress)
+            if todo.empty:
+                break
+            if pool is None:
+                seconds = run_seconds if run_seconds is not None else estimate_run_seconds(spec)
+                pool = executor or local_executor(workers)
+            size = batch_size(len(todo), workers, seconds)
+            rows = todo.to_dict("records")
+            batches = [rows[i:i + size] for i in range(0, len(rows), size)]
             pool = _drain(pool, spec_json, batches, out, progress, on_progress,
-                          restart=(lambda: local_executor(workers)) if own else None)
-        finally:
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
+                          restart=(lambda: local_executor(workers)) if own else None, spec_hash=spec.hash())
+            if precision is None:
+                break
+            retried |= set(todo["run_id"].astype(int))
+            records = results.run_records(out, spec.hash(), has_series)
+    finally:
+        if own and pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if precision is not None:
+        progress.replicates = replicates.plan(spec, table, records, precision, retried).points
+        _write_replicates(out, progress.replicates, precision)
     manifest["finished"] = datetime.now(timezone.utc).isoformat()
-    results.write_manifest(out, manifest)
+    if precision is not None:
+        manifest["precision"] = asdict(precision)
+    _write(lambda: results.write_manifest(out, manifest), out)
     return progress
 
 
+def _write_replicates(out: Path, points: pd.DataFrame, precision: Precision) -> None:
+    """``replicates.csv``: replicates used, mean and half-width per design point."""
+    path = out / f"replicates-{precision.metric}.csv"
+    _write(lambda: results.write_atomic(path, lambda p: points.to_csv(p, index=False)), out)
+
+
+def _write(write: Callable[[], None], out: Path) -> None:
+    try:
+        write()
+    except OSError as exc:
+        raise SweepIOError(out, exc) from None
+
+
 def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path, progress: Progress,
-           on_progress: Callable[[Progress], None] | None, restart: Callable[[], Executor] | None) -> Executor:
+           on_progress: Callable[[Progress], None] | None, restart: Callable[[], Executor] | None,
+           spec_hash: str) -> Executor:
     """Submit every batch, store each as it finishes; recover from crashes of the local pool.
 
     A crashed pool (a worker killed: segfault, out of memory) loses every batch in flight, and does not
@@ -273,7 +460,7 @@ def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path,
                         raise
                     lost.append(futures[future])
                     continue
-                _store(out, outcome, progress)
+                _store(out, outcome, progress, spec_hash)
                 finished_any, fruitless = True, 0
                 if on_progress:
                     on_progress(progress)
@@ -289,7 +476,7 @@ def _drain(pool: Executor, spec_json: str, batches: list[list[dict]], out: Path,
             row = lost[0][0]
             crashes[row["run_id"]] = crashes.get(row["run_id"], 0) + 1
             if crashes[row["run_id"]] >= CRASH_ATTEMPTS and finished_any:
-                _store(out, [crashed(row, spec_json)], progress)
+                _store(out, [crashed(row, spec_json)], progress, spec_hash)
                 if on_progress:
                     on_progress(progress)
             else:
@@ -312,10 +499,11 @@ def crashed(row: dict[str, Any], spec_json: str) -> dict[str, Any]:
     return {"record": record, "series": None}
 
 
-def _store(out: Path, outcome: list[dict[str, Any]], progress: Progress) -> None:
+def _store(out: Path, outcome: list[dict[str, Any]], progress: Progress, spec_hash: str) -> None:
     records = [o["record"] for o in outcome]
     parts = [pd.DataFrame(o["series"]) for o in outcome if o["series"] is not None]
-    results.write_batch(out, records, pd.concat(parts, ignore_index=True) if parts else None)
+    _write(lambda: results.write_batch(out, records, pd.concat(parts, ignore_index=True) if parts else None,
+                                       spec_hash), out)
     progress.done += sum(r["status"] == "ok" for r in records)
     progress.failed += sum(r["status"] != "ok" for r in records)
 

@@ -339,14 +339,19 @@ def metric_names(spec: SweepSpec) -> list[str]:
     return model_metric_names(list(validate(spec_base(spec)).jurisdictions))
 
 
-def reserved_columns(summary: list[str]) -> list[str]:
-    """Columns a runs table carries besides the factors: bookkeeping, the headline results and
-    ``<metric>_final/_mean/_peak`` of each summary metric (as ``experiments.sweep.summarize_run`` writes them)."""
+def summary_columns(summary: list[str]) -> list[str]:
+    """The summary metric columns of a runs table: the headline results and ``<metric>_final/_mean/_peak``
+    of each summary metric (as ``experiments.sweep.summarize_run`` writes them)."""
     from model.metrics import HOME_HEADLINE, WORLD_HEADLINE
 
     headline = [key for key in (*HOME_HEADLINE, *WORLD_HEADLINE) if not key.endswith("_date")]
     stats = [f"{metric}_{stat}" for metric in summary for stat in SUMMARY_STATS]
-    return list(dict.fromkeys([*BOOKKEEPING_COLUMNS, *headline, "half_outflow_month", *stats]))
+    return list(dict.fromkeys([*headline, "half_outflow_month", *stats]))
+
+
+def reserved_columns(summary: list[str]) -> list[str]:
+    """Columns a runs table carries besides the factors: bookkeeping and the summary metrics."""
+    return list(dict.fromkeys([*BOOKKEEPING_COLUMNS, *summary_columns(summary)]))
 
 
 def overlap(a: str, b: str) -> bool:

@@ -39,7 +39,7 @@ def write_results(out: Path, spec: SweepSpec, metrics, failed=lambda row: False)
     Failed runs carry a wild metric value, so a summary that let them in would show it.
     """
     store.write_manifest(out, {"spec": spec.model_dump(mode="json"), "spec_hash": spec.hash(), "versions": {},
-                               "git_commit": None, "started": "2026-01-01T00:00:00+00:00", "finished": None})
+                               "git_commit": None, "started": "2026-01-01T00:00:00+00:00", "finished": "2026-01-01T00:00:02+00:00"})
     records = []
     for row in run_table(spec).to_dict("records"):
         record = {k: row[k] for k in ("run_id", "point", "replicate", "seed", *spec.factors)}
@@ -52,8 +52,8 @@ def write_results(out: Path, spec: SweepSpec, metrics, failed=lambda row: False)
         record.update(wall_s=0.01, finished_at="2026-01-01T00:00:01+00:00")
         records.append(record)
     half = len(records) // 2
-    store.write_batch(out, records[:half], None)
-    store.write_batch(out, records[half:], None)
+    store.write_batch(out, records[:half], None, spec.hash())
+    store.write_batch(out, records[half:], None, spec.hash())
     return out
 
 

@@ -231,6 +231,8 @@ def SweepsPage():
     fy = factor_y.value if factor_y.value in factors and factor_y.value != fx else "none"
     done = int((results.runs["status"] == "ok").sum()) if "status" in results.runs else 0
     solara.Text(f"{results.manifest['spec']['name']}: {done} runs finished ok; factors {', '.join(factors)}")
+    if results.incomplete_note():
+        solara.Warning(f"{results.incomplete_note()}; resume with `whoosh sweep SPEC --out {folder.value}`")
     with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
         solara.Select("Metric", values=metrics, value=m, on_value=metric.set)
         solara.Select("Factor (x)", values=factors, value=fx, on_value=factor_x.set)

@@ -3,13 +3,14 @@ two (heatmap of means), through the same summaries as ``whoosh summarize``."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from experiments.analysis import default_metrics, metric_columns, summarize
-from experiments.results import Results, load
+from experiments.results import IncompleteSweep, Results, load
 
 
 def open_sweep(folder: str | Path) -> Results:
@@ -17,7 +18,9 @@ def open_sweep(folder: str | Path) -> Results:
     path = Path(folder).expanduser()
     if not (path / "manifest.json").is_file():
         raise ValueError(f"{folder}: not a sweep results folder (no manifest.json); allowed the --out folder of `whoosh sweep`")
-    return load(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IncompleteSweep)    # the page shows Results.incomplete_note()
+        return load(path)
 
 
 def metrics_of(results: Results) -> list[str]:
