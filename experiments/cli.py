@@ -704,7 +704,7 @@ def discover(
         paths = write(found, target)
     except OSError as exc:
         raise typer.TyperException(f"cannot write to {target} ({exc.strerror or type(exc).__name__})") from None
-    console.print(f"wrote {' and '.join(str(p) for p in paths)}", markup=False, highlight=False)
+    console.print(f"wrote {' and '.join(str(p) for p in paths)}", markup=False, highlight=False, soft_wrap=True)
 
 
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:\-\[\]]+$")

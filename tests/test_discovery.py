@@ -242,3 +242,56 @@ def test_no_warnings_escape(results):
         warnings.simplefilter("always")
         discover(results, "share_final", above=0.15, method="prim")
     assert caught == []
+
+
+# --------------------------------------------------------------------------- the command
+
+
+@pytest.fixture(scope="module")
+def results_folder(tmp_path_factory, results) -> Path:
+    """The synthetic results as a folder `whoosh sweep` could have written."""
+    from experiments import results as store
+
+    out = tmp_path_factory.mktemp("sweep")
+    spec = {"name": "synthetic", "description": "a known box", "design": "lhs", "samples": 400,
+            "factors": results.manifest["spec"]["factors"]}
+    store.write_manifest(out, {"spec": spec, "spec_hash": "synthetic", "finished": "2026-01-01T00:00:02+00:00"})
+    records = results.runs.to_dict("records")
+    store.write_batch(out, records[:200], None, "synthetic")
+    store.write_batch(out, records[200:], None, "synthetic")
+    return out
+
+
+def test_the_command_prints_the_boxes_and_says_where_they_went(results_folder, tmp_path):
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    out = tmp_path / "boxes"
+    result = CliRunner().invoke(app, ["discover", str(results_folder), "--metric", "share_final", "--above", "0.15",
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "x1" in result.stdout and "x2" in result.stdout and f"wrote {out}" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["discovery.json", "discovery.png"]
+    assert json.loads((out / "discovery.json").read_text(encoding="utf-8"))["boxes"][0]["restricted"] == ["x1", "x2"]
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--metric", "share_final"], "above"),
+    (["--metric", "share_final", "--above", "0.1", "--below", "0.2"], "above"),
+    (["--metric", "nope", "--above", "0.1"], "nope"),
+    (["--metric", "share_final", "--above", "5"], "--above"),
+    (["--metric", "share_final", "--above", "0.15", "--method", "forest"], "forest"),
+    (["--metric", "share_final", "--above", "0.15", "--threshold", "1.5"], "--threshold"),
+])
+def test_bad_flags_are_one_line_and_write_nothing(results_folder, tmp_path, flags, named):
+    from typer.testing import CliRunner
+
+    from experiments.cli import app
+
+    out = tmp_path / "boxes"
+    result = CliRunner().invoke(app, ["discover", str(results_folder), *flags, "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and named in lines[0], lines
+    assert not out.exists()
