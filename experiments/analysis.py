@@ -221,6 +221,12 @@ def sensitivity(results: Results | str | Path, metric: str) -> dict[str, Any]:
     if len(nan):
         raise ValueError(f"metric {metric!r} has no value at {len(nan)} of {len(points)} design points "
                          f"(e.g. point {', '.join(str(p) for p in nan[:5])}); SALib needs a value at every point")
+    if np.ptp(Y) == 0:
+        raise ValueError(f"metric {metric!r} is constant ({Y[0]:.6g}) over the {len(points)} design points; "
+                         "sensitivity indices are undefined: allowed a metric that varies")
+    if design == "morris" and spec.samples < 2:
+        raise ValueError(f"samples: value {spec.samples} Morris trajectory is too few for an interval; "
+                         "allowed a sweep with samples of 2 or more")
     problem = spec.problem()
     out: dict[str, Any] = {"method": design, "metric": metric}
     if design == "sobol":

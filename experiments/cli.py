@@ -13,6 +13,7 @@ import re
 import secrets
 import shutil
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -301,13 +302,46 @@ def check_out_dir(out: Path, allowed_files: set[str] = RUN_FILES, kind: str = "r
         raise BadInput(f"--out: {out} exists and is not a previous {kind}; allowed a new path or a {kind} directory")
     for parent in out.absolute().parents:
         if parent.exists():
-            if not parent.is_dir() or not os.access(parent, os.W_OK):
+            if not parent.is_dir() or not os.access(parent, os.W_OK) or not can_create_in(parent):
                 raise BadInput(f"--out: {parent} is not a writable directory; allowed a path under one")
             return
 
 
+def can_create_in(folder: Path) -> bool:
+    """Whether a directory can really be made in ``folder`` (``os.access`` says yes to root on /proc)."""
+    try:
+        probe = Path(tempfile.mkdtemp(prefix=".whoosh-probe-", dir=folder))
+    except OSError:
+        return False
+    probe.rmdir()
+    return True
+
+
 def write_run(out: Path, frame: Any, record: dict[str, Any]) -> None:
-    """Write the run into a temporary sibling directory, then move it into place (replacing a previous run)."""
+    """Write the run's files into ``out`` all at once (see ``write_folder``)."""
+
+    def files(staging: Path) -> None:
+        frame.to_parquet(staging / "metrics.parquet", engine="pyarrow", index=False)
+        (staging / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+    write_folder(out, files)
+
+
+def write_folder(out: Path, write: Callable[[Path], Any]) -> None:
+    """Call ``write(staging)`` on a temporary sibling directory, then move it into place as ``out``
+    (replacing a previous one): either every file lands or none does.
+
+    Raises:
+        typer.TyperException: one line (exit status 1) when the files cannot be written (disk full…).
+    """
+    try:
+        _write_folder(out, write)
+    except OSError as exc:
+        raise typer.TyperException(f"--out: cannot write {out} ({exc.strerror or type(exc).__name__}); nothing "
+                                   "was written; allowed a writable directory with room for the files") from None
+
+
+def _write_folder(out: Path, write: Callable[[Path], Any]) -> None:
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(4)
@@ -315,8 +349,7 @@ def write_run(out: Path, frame: Any, record: dict[str, Any]) -> None:
     previous = out.with_name(f".{out.name}.{token}.old")
     staging.mkdir()
     try:
-        frame.to_parquet(staging / "metrics.parquet", engine="pyarrow", index=False)
-        (staging / "run.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        write(staging)
         if out.exists():
             out.rename(previous)
         staging.rename(out)
@@ -438,6 +471,18 @@ def bench(
                   "month (median of 3 per-agent and 10 vectorised months).", style="dim", markup=False, highlight=False)
 
 
+def finite_float(value: str | float) -> float:
+    """A parser for finite numbers."""
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        raise typer.BadParameter(f"value {text!r} is not a number; allowed a finite number") from None
+    if not math.isfinite(number):
+        raise typer.BadParameter(f"value {text} is not finite; allowed a finite number")
+    return number
+
+
 def positive_float(value: str | float) -> float:
     """A parser for finite floats above zero."""
     text = str(value).strip()
@@ -514,6 +559,10 @@ def sweep(
         except (SweepError, SweepIOError) as exc:
             bar.stop()
             raise typer.TyperException(str(exc)) from None
+        except KeyboardInterrupt:
+            bar.stop()
+            print_error(f"interrupted; the runs finished so far are kept in {out}: run the same command to resume")
+            sys.exit(130)
         finally:
             if client is not None:
                 client.close()
@@ -682,28 +731,26 @@ def sensitivity(
 def discover(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="a sweep results folder")],
     metric: Annotated[str, typer.Option("--metric", "-m", metavar="M", help="summary metric, e.g. talent_offshore_share_final")],
-    above: Annotated[float | None, typer.Option(metavar="X", help="the outcome of interest: M above X")] = None,
-    below: Annotated[float | None, typer.Option(metavar="X", help="the outcome of interest: M below X")] = None,
+    above: Annotated[float | None, typer.Option(parser=finite_float, metavar="X", help="the outcome of interest: M above X")] = None,
+    below: Annotated[float | None, typer.Option(parser=finite_float, metavar="X", help="the outcome of interest: M below X")] = None,
     method: Annotated[str, typer.Option(metavar="prim|cart", help="PRIM (peeling) or CART (a classification tree), from the EMA Workbench")] = "prim",
-    threshold: Annotated[float, typer.Option(metavar="D", help="least density of a box (share of its runs that are of interest)")] = 0.8,
+    threshold: Annotated[float, typer.Option(parser=finite_float, metavar="D", help="least density of a box (share of its runs that are of interest)")] = 0.8,
     out: Annotated[Path | None, typer.Option(metavar="DIR2", help="where discovery.json and discovery.png go (default: DIR/discovery-<metric>)")] = None,
 ) -> None:
     """Scenario discovery: the boxes of factor space where M is above (or below) X, with coverage and density."""
     from experiments.discovery import JSON_NAME, PNG_NAME, discover as find_boxes, format_boxes, write
 
     results = load_results(folder)
+    target = out if out is not None else folder / f"discovery-{metric}"
+    check_out_dir(target, {JSON_NAME, PNG_NAME}, kind="discovery")
     try:
         found = find_boxes(results, metric, above=above, below=below, method=method.lower(), threshold=threshold)
     except ValueError as exc:
         raise BadInput(str(exc).replace("above=", "--above ").replace("below=", "--below ")
                        .replace("method=", "--method ").replace("threshold=", "--threshold ")) from None
-    target = out if out is not None else folder / f"discovery-{metric}"
-    check_out_dir(target, {JSON_NAME, PNG_NAME}, kind="discovery")
     wide_console().print(format_boxes(found))
-    try:
-        paths = write(found, target)
-    except OSError as exc:
-        raise typer.TyperException(f"cannot write to {target} ({exc.strerror or type(exc).__name__})") from None
+    write_folder(target, lambda staging: write(found, staging))
+    paths = [target / JSON_NAME, target / PNG_NAME]
     console.print(f"wrote {' and '.join(str(p) for p in paths)}", markup=False, highlight=False, soft_wrap=True)
 
 

@@ -122,7 +122,10 @@ def current_holder(folder: Path) -> dict[str, Any] | None:
     except OSError:
         return None
     try:
-        holder = _read(fd)
+        try:
+            holder = _read(fd)
+        except OSError:
+            return None
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -70,7 +70,8 @@ def next_target(n: int, values: np.ndarray, target: Precision) -> int:
         return n
     if values.size < 2:
         return min(target.max_replicates, n + 1)
-    needed = math.ceil((width * math.sqrt(values.size) / target.half_width) ** 2)
+    ratio = width * math.sqrt(values.size) / target.half_width
+    needed = math.ceil(ratio ** 2) if ratio < math.sqrt(target.max_replicates) + 1 else target.max_replicates
     return min(target.max_replicates, max(n + 1, min(2 * n, needed)))
 
 

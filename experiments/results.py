@@ -38,6 +38,14 @@ import pyarrow.parquet as pq
 RUNS, SERIES, MANIFEST, DAMAGED = "runs", "series", "manifest.json", "damaged"
 SPEC_HASH_KEY = b"whoosh.spec_hash"
 REQUIRED = {RUNS: ("run_id", "status", "batch", "finished_at"), SERIES: ("run_id", "step")}
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or getattr(pa.types, "is_string_view", bool)(kind)
+
+
+COLUMN_TYPES = {
+    RUNS: [("run_id", pa.types.is_integer, "integers"), ("status", _is_text, "text"), ("batch", _is_text, "text")],
+    SERIES: [("run_id", pa.types.is_integer, "integers"), ("step", pa.types.is_integer, "integers")],
+}
 
 
 class IncompleteSweep(UserWarning):
@@ -86,7 +94,9 @@ class Results:
 
     @property
     def recorded_runs(self) -> int:
-        return len(self.runs)
+        """Runs of the design (run ids 0 … N-1) with a record; extra replicates are not counted."""
+        ids = self.runs["run_id"].astype(int) if len(self.runs) else self.runs["run_id"]
+        return int((ids < self.expected_runs).sum()) if self.expected_runs is not None else len(self.runs)
 
     @property
     def complete(self) -> bool:
@@ -155,11 +165,18 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
         return None
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
-        raise DamagedManifest(f"{path} is damaged ({_reason(exc)})") from None
+    except (ValueError, RecursionError, OSError) as exc:   # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise DamagedManifest(f"{path} is damaged ({_reason(exc, path)})") from None
     if not isinstance(manifest, dict) or not isinstance(manifest.get("spec"), dict) \
-            or not isinstance(manifest.get("spec_hash"), str) or not isinstance(manifest["spec"].get("factors"), dict):
+            or not isinstance(manifest.get("spec_hash"), str):
         raise DamagedManifest(f"{path} is damaged (not a sweep manifest: no spec or spec hash)")
+    from experiments.sweep_spec import SweepSpec
+
+    try:
+        SweepSpec.model_validate(manifest["spec"])
+    except (ValueError, TypeError) as exc:                 # pydantic's ValidationError is a ValueError
+        first = " ".join(str(exc).split())[:100]
+        raise DamagedManifest(f"{path} is damaged (its spec does not validate: {first})") from None
     return manifest
 
 
@@ -198,6 +215,9 @@ def read_part(path: Path, kind: str, spec_hash: str | None) -> pd.DataFrame:
     missing = [c for c in REQUIRED[kind] if c not in table.column_names]
     if missing:
         raise ValueError(f"no column {', '.join(missing)}")
+    for column, is_type, what in COLUMN_TYPES[kind]:
+        if not is_type(table.schema.field(column).type):
+            raise ValueError(f"column {column} holds {table.schema.field(column).type}, not {what}")
     frame = table.to_pandas()
     batch = path.stem.removeprefix("part-")
     if kind == RUNS and not (frame["batch"] == batch).all():
@@ -315,6 +335,9 @@ def load(out: str | Path) -> Results:
         raise FileNotFoundError(f"{out} is not a sweep results folder (no {MANIFEST})")
     found = scan(out, manifest["spec_hash"], has_series(manifest))
     runs = found.records
+    unknown = [name for name in manifest["spec"]["factors"] if len(runs) and name not in runs]
+    if unknown:
+        raise DamagedManifest(f"{out / MANIFEST} is damaged (it names factor(s) {', '.join(unknown)} that no run records)")
     kept = set(zip(runs["run_id"], runs["batch"]))
     frames = []
     for batch, frame in sorted(found.series.items()):

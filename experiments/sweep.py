@@ -208,6 +208,13 @@ def check_folder(spec: SweepSpec, out: Path) -> dict[str, Any] | None:
     """
     if out.exists() and not out.is_dir():
         raise SweepError(f"--out: {out} is a file; allowed a directory path")
+    for name in (results.RUNS, results.SERIES, results.DAMAGED):
+        if (out / name).exists() and not (out / name).is_dir():
+            raise SweepError(f"--out: {out / name} is not a directory; allowed a results folder whose {name} "
+                             "is a directory (move that file away)")
+    if (out / LOCK_FILE).is_dir():
+        raise SweepError(f"--out: {out / LOCK_FILE} is a directory; allowed a results folder whose {LOCK_FILE} "
+                         "is a file (remove it)")
     try:
         existing = results.read_manifest(out)
     except results.DamagedManifest as exc:
@@ -317,8 +324,24 @@ def prepare(spec: SweepSpec, out: Path) -> dict[str, Any]:
 
 
 def local_executor(workers: int) -> Executor:
-    """A process pool that starts workers with START_METHOD ('spawn': no inherited threads or state)."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD))
+    """A process pool that starts workers with START_METHOD ('spawn': no inherited threads or state).
+
+    Each worker exits when the sweep's process is gone (killed, say), instead of running on orphaned.
+    """
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(START_METHOD),
+                               initializer=exit_with_parent, initargs=(os.getpid(),))
+
+
+def exit_with_parent(parent: int, every_s: float = 1.0) -> None:
+    """Start a daemon thread that ends this worker process once ``parent`` is no longer its parent."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 # --------------------------------------------------------------------------- the sweep

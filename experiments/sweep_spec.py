@@ -55,6 +55,7 @@ from experiments.scenarios import ParameterError, is_scenario_path, merge, nest,
 from model.parameters import check_month, is_block
 
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
+SHIPPED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")     # a shipped spec named without path or suffix
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 NAME_MAX = 100
@@ -224,8 +225,11 @@ def read_spec(path: str | Path, *, allow_large: bool = False) -> SweepSpec:
     from experiments.budget import check_sweep_size
 
     file = Path(path)
-    if not file.suffix and not file.exists():
+    if not file.suffix and not file.exists() and SHIPPED_NAME.fullmatch(str(path)):
         file = SWEEPS_DIR / f"{path}.toml"
+    if file.exists() and not file.is_file():
+        raise ParameterError(f"sweep spec {str(path)!r} is not a regular file; allowed a TOML file or the name of a "
+                             "shipped spec")
     if not file.is_file():
         shipped = ", ".join(sorted(p.stem for p in SWEEPS_DIR.glob("*.toml")))
         raise ParameterError(f"sweep spec {str(path)!r} not found; allowed a TOML file or one of: {shipped}")

@@ -296,3 +296,14 @@ def test_format_sensitivity(sobol_folder, tmp_path):
 def test_format_number():
     assert [format_number(v) for v in (math.nan, None, 0.0, 0.123456, 999.94, 12345.6, -3e-6, 42)] == \
         ["—", "—", "0", "0.1235", "999.9", "12,346", "-3.000e-06", "42"]
+
+
+def test_sensitivity_of_a_constant_metric_or_a_single_trajectory_is_refused(tmp_path):
+    spec = spec_of("sobol", ranged("x1", "x2"), samples=8, replicates=1)
+    folder = write_results(tmp_path / "sobol", spec, lambda row: {"y_final": 0.25})
+    with pytest.raises(ValueError, match="'y_final' is constant"):
+        sensitivity(store.load(folder), "y_final")
+    spec = spec_of("morris", ranged("x1", "x2"), samples=1, replicates=1)
+    folder = write_results(tmp_path / "morris", spec, lambda row: {"y_final": row["x1"]})
+    with pytest.raises(ValueError, match="samples: value 1"):
+        sensitivity(store.load(folder), "y_final")

@@ -253,8 +253,8 @@ def results_folder(tmp_path_factory, results) -> Path:
     from experiments import results as store
 
     out = tmp_path_factory.mktemp("sweep")
-    spec = {"name": "synthetic", "description": "a known box", "design": "lhs", "samples": 400,
-            "factors": results.manifest["spec"]["factors"]}
+    factors = {name: f for name, f in results.manifest["spec"]["factors"].items() if "min" in f}   # lhs: ranges only
+    spec = {"name": "synthetic", "description": "a known box", "design": "lhs", "samples": 400, "factors": factors}
     store.write_manifest(out, {"spec": spec, "spec_hash": "synthetic", "finished": "2026-01-01T00:00:02+00:00"})
     records = results.runs.to_dict("records")
     store.write_batch(out, records[:200], None, "synthetic")
@@ -283,6 +283,7 @@ def test_the_command_prints_the_boxes_and_says_where_they_went(results_folder, t
     (["--metric", "share_final", "--above", "5"], "--above"),
     (["--metric", "share_final", "--above", "0.15", "--method", "forest"], "forest"),
     (["--metric", "share_final", "--above", "0.15", "--threshold", "1.5"], "--threshold"),
+    (["--metric", "share_final", "--above", "abc"], "'abc'"),
 ])
 def test_bad_flags_are_one_line_and_write_nothing(results_folder, tmp_path, flags, named):
     from typer.testing import CliRunner

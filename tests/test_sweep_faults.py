@@ -456,3 +456,115 @@ def test_precision_through_the_cli_reports_replicates_per_point(reference, tmp_p
     assert len(used) == 4 and used["replicates"].between(2, 3).all()
     assert results.read_manifest(out)["precision"] == {"metric": "unemployment_final", "half_width": 0.004,
                                                       "max_replicates": 3}
+
+
+# --------------------------------------------------------------------------- 5. held-out faults, found later
+
+
+def test_a_vanishingly_small_precision_runs_to_the_cap_without_overflow(tmp_path):
+    target = Precision("m", half_width=1e-300, max_replicates=7)
+    assert replicates.next_target(2, np.array([0.0, 1.0]), target) == 4
+    assert replicates.next_target(4, np.array([0.0, 1.0, 0.0, 1.0]), target) == 7
+
+
+@pytest.mark.parametrize("manifest", [
+    "[" * 100_000 + "]" * 100_000,                                        # too deep to decode
+    json.dumps({"spec": {"factors": {"controls": 5}}, "spec_hash": "x"}),   # a spec that does not validate
+])
+def test_a_manifest_that_cannot_be_a_sweeps_is_damaged_and_rebuilt(copy_of, reference, manifest):
+    spec, out = copy_of
+    (out / "manifest.json").write_text(manifest, encoding="utf-8")
+    result = invoke("summarize", str(out))
+    assert result.exit_code == 2 and "manifest.json is damaged" in one_error_line(result)
+    run_in_threads(spec, out)
+    assert_same_results(out, reference[2])
+
+
+def test_a_manifest_naming_a_factor_no_run_records_is_damaged(copy_of):
+    spec, out = copy_of
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["spec"]["factors"] = {"zzz": {"keys": ["talent.home_bias"], "values": [1.0]}}
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = invoke("summarize", str(out))
+    assert result.exit_code == 2 and "zzz" in one_error_line(result)
+
+
+def test_a_part_with_wrong_column_types_is_damaged(copy_of, reference):
+    spec, out = copy_of
+    part = first_part(out, "runs")
+    frame = pd.read_parquet(part)
+    frame["run_id"] = frame["run_id"].astype(str)
+    results.write_parquet(frame, part, spec.hash())
+    assert any("column run_id" in d.reason for d in load(out).damaged)
+    run_in_threads(spec, out)
+    assert_same_results(out, reference[2])
+
+
+def test_a_lock_path_that_is_a_directory_is_not_a_traceback(copy_of, tmp_path):
+    spec, out = copy_of
+    (out / folder_lock.LOCK_FILE).mkdir()
+    assert invoke("summarize", str(out)).exit_code == 0
+    result = invoke("sweep", str(write_spec(tmp_path / "tiny.toml")), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 2 and folder_lock.LOCK_FILE in one_error_line(result)
+
+
+@pytest.mark.parametrize("name", ["runs", "series", "damaged"])
+def test_a_results_subfolder_that_is_a_file_is_refused_and_nothing_deleted(copy_of, tmp_path, name):
+    spec, out = copy_of
+    if (out / name).exists():
+        shutil.rmtree(out / name)
+    (out / name).write_text("x", encoding="utf-8")
+    before = folder_state(out)
+    result = invoke("sweep", str(write_spec(tmp_path / "tiny.toml")), "--out", str(out), "--workers", "1")
+    assert result.exit_code == 2 and f"{name} is not a directory" in one_error_line(result)
+    assert folder_state(out) == before
+
+
+@pytest.mark.parametrize("command", [["run", "-s", "baseline", "--steps", "2", "--scale", "0.05"],
+                                     ["discover", "DIR", "-m", "unemployment_final", "--above", "0.05"]])
+def test_an_out_where_nothing_can_be_created_is_refused_before_running(reference, command):
+    args = [str(reference[2]) if a == "DIR" else a for a in command]
+    result = invoke(*args, "--out", "/proc/whoosh-test")
+    assert result.exit_code == 2 and "--out" in one_error_line(result)
+
+
+def test_sweep_workers_exit_when_the_sweep_process_is_killed(tmp_path):
+    """A pool worker whose parent dies (SIGKILL) exits by itself instead of running on orphaned."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys, time\n"
+        "from experiments.sweep import local_executor\n"
+        "if __name__ == '__main__':\n"
+        "    pool = local_executor(1)\n"
+        "    print(pool.submit(os.getpid).result(), flush=True)\n"
+        "    pool.submit(time.sleep, 600)\n"
+        "    time.sleep(0.5)\n"
+        "    os._exit(0)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    worker = int(done.stdout.split()[0])
+    import psutil
+
+    deadline = time.monotonic() + 10
+    while psutil.pid_exists(worker) and psutil.Process(worker).status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, "the orphaned worker is still running"
+        time.sleep(0.2)
+
+
+def test_ctrl_c_is_one_line_and_the_folder_resumes(tmp_path):
+    import signal
+
+    path = write_spec(tmp_path / "long.toml", name="long", steps=24, scale=0.3, replicates=3)
+    out = tmp_path / "out"
+    command = [str(WHOOSH), "sweep", str(path), "--out", str(out), "--workers", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((out / "runs").glob("part-*.parquet")):
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    code, stderr = proc.wait(timeout=60), proc.stderr.read()
+    assert code == 130, stderr
+    assert stderr.count("\n") == 1 and stderr.startswith("error: interrupted") and "Traceback" not in stderr, stderr
+    assert subprocess.run(command, capture_output=True, text=True, timeout=300).returncode == 0
+    assert load(out).complete
