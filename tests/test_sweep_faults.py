@@ -554,7 +554,7 @@ def test_sweep_workers_exit_when_the_sweep_process_is_killed(tmp_path):
 def test_ctrl_c_is_one_line_and_the_folder_resumes(tmp_path):
     import signal
 
-    path = write_spec(tmp_path / "long.toml", name="long", steps=24, scale=0.3, replicates=3)
+    path = write_spec(tmp_path / "long.toml", name="long", steps=8, scale=0.05, replicates=3)
     out = tmp_path / "out"
     command = [str(WHOOSH), "sweep", str(path), "--out", str(out), "--workers", "1"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
