@@ -199,8 +199,8 @@ def _reason(exc: BaseException, path: Path | None = None) -> str:
     return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
-def read_part(path: Path, kind: str, spec_hash: str | None) -> pd.DataFrame:
-    """Read one part in full and check it.
+def read_part(path: Path, kind: str, spec_hash: str | None, columns: list[str] = ()) -> pd.DataFrame:
+    """Read one part in full and check it (``columns``: what else its kind must hold, e.g. the factors).
 
     Raises:
         ValueError: the part is damaged; the message is the reason.
@@ -212,7 +212,7 @@ def read_part(path: Path, kind: str, spec_hash: str | None) -> pd.DataFrame:
     found = (table.schema.metadata or {}).get(SPEC_HASH_KEY, b"").decode("utf-8", "replace")
     if spec_hash is not None and found != spec_hash:
         raise ValueError(f"written by another spec (hash {found[:12] or 'none'})")
-    missing = [c for c in REQUIRED[kind] if c not in table.column_names]
+    missing = [c for c in (*REQUIRED[kind], *columns) if c not in table.column_names]
     if missing:
         raise ValueError(f"no column {', '.join(missing)}")
     for column, is_type, what in COLUMN_TYPES[kind]:
@@ -227,20 +227,26 @@ def read_part(path: Path, kind: str, spec_hash: str | None) -> pd.DataFrame:
     return frame
 
 
-def scan(out: Path, spec_hash: str | None, has_series: bool) -> Scan:
+def expected_columns(spec: dict[str, Any]) -> dict[str, list[str]]:
+    """Columns a spec's parts must hold besides the bookkeeping: the factors, and the series metrics."""
+    return {RUNS: list(spec.get("factors", {})), SERIES: list(spec.get("metrics", {}).get("series", []))}
+
+
+def scan(out: Path, spec_hash: str | None, has_series: bool, columns: dict[str, list[str]] | None = None) -> Scan:
     """Read and check every part of ``out``.
 
     Args:
         out: the results folder.
         spec_hash: the folder's spec hash (parts with another are damaged); None to skip that check.
         has_series: the spec keeps series, so every batch with an ok run must have a series part.
+        columns: per kind, the columns its parts must hold (``expected_columns``); None to skip that check.
     """
     out = Path(out)
     damaged, runs, series = [], {}, {}
     for kind, store in ((RUNS, runs), (SERIES, series)):
         for path in _parts(out, kind):
             try:
-                store[path.stem.removeprefix("part-")] = (path, read_part(path, kind, spec_hash))
+                store[path.stem.removeprefix("part-")] = (path, read_part(path, kind, spec_hash, (columns or {}).get(kind, ())))
             except ValueError as exc:
                 damaged.append(Damage(path, str(exc)))
     damaged_batches = {d.path.stem.removeprefix("part-") for d in damaged}
@@ -298,14 +304,16 @@ def has_series(manifest: dict[str, Any]) -> bool:
     return bool(manifest["spec"].get("metrics", {}).get("series"))
 
 
-def run_records(out: Path, spec_hash: str | None = None, series: bool = False) -> pd.DataFrame:
+def run_records(out: Path, spec_hash: str | None = None, series: bool = False,
+                columns: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """Every sound run record, latest per run id (an ``ok`` record beats a failed one)."""
-    return scan(out, spec_hash, series).records
+    return scan(out, spec_hash, series, columns).records
 
 
-def done_run_ids(out: Path, spec_hash: str | None = None, series: bool = False) -> set[int]:
+def done_run_ids(out: Path, spec_hash: str | None = None, series: bool = False,
+                 columns: dict[str, list[str]] | None = None) -> set[int]:
     """Run ids recorded with status ok in sound parts."""
-    records = run_records(out, spec_hash, series)
+    records = run_records(out, spec_hash, series, columns)
     return set(records.loc[records["status"] == "ok", "run_id"].astype(int))
 
 
@@ -333,11 +341,13 @@ def load(out: str | Path) -> Results:
     manifest = read_manifest(out)
     if manifest is None:
         raise FileNotFoundError(f"{out} is not a sweep results folder (no {MANIFEST})")
-    found = scan(out, manifest["spec_hash"], has_series(manifest))
+    found = scan(out, manifest["spec_hash"], has_series(manifest), expected_columns(manifest["spec"]))
     runs = found.records
-    unknown = [name for name in manifest["spec"]["factors"] if len(runs) and name not in runs]
-    if unknown:
-        raise DamagedManifest(f"{out / MANIFEST} is damaged (it names factor(s) {', '.join(unknown)} that no run records)")
+    runs_parts = _parts(out, RUNS)
+    lacking = [d for d in found.damaged if d.path.parent.name == RUNS and d.reason.startswith("no column")]
+    if runs.empty and runs_parts and len(lacking) == len(runs_parts):
+        names = ", ".join(manifest["spec"]["factors"])
+        raise DamagedManifest(f"{out / MANIFEST} is damaged (no runs part has the columns of its factors {names})")
     kept = set(zip(runs["run_id"], runs["batch"]))
     frames = []
     for batch, frame in sorted(found.series.items()):

@@ -138,7 +138,7 @@ def summarize_run(frame: pd.DataFrame, metrics: Iterable[str], home: str) -> dic
 def pending_runs(spec: SweepSpec, out: Path) -> tuple[pd.DataFrame, int]:
     """Runs of the design not yet recorded as ok in ``out`` (damaged parts do not count), and how many are done."""
     table = run_table(spec)
-    done = results.done_run_ids(out, spec.hash(), bool(spec.metrics.series)) if out.is_dir() else set()
+    done = results.done_run_ids(out, spec.hash(), bool(spec.metrics.series), _columns(spec)) if out.is_dir() else set()
     todo = table[~table["run_id"].isin(done)]
     return todo, len(table) - len(todo)
 
@@ -182,6 +182,10 @@ def estimate_run_seconds(spec: SweepSpec, probe_steps: int = 6, tries: int = 5) 
 def manifest_for(spec: SweepSpec) -> dict[str, Any]:
     return {"spec": spec.model_dump(mode="json"), "spec_hash": spec.hash(), "versions": package_versions(PACKAGES),
             "git_commit": git_commit(), "started": datetime.now(timezone.utc).isoformat(), "finished": None}
+
+
+def _columns(spec: SweepSpec) -> dict[str, list[str]]:
+    return results.expected_columns(spec.model_dump(mode="json"))
 
 
 def part_hashes(out: Path) -> set[str]:
@@ -281,7 +285,7 @@ def open_folder(spec: SweepSpec, out: str | Path) -> SweepFolder:
         notes.append(f"took over the lock of a sweep that is gone ({folder_lock.describe(lock.taken_over)})")
     try:
         manifest = _manifest(spec, out, notes)
-        notes += results.repair(out, results.scan(out, spec.hash(), bool(spec.metrics.series)))
+        notes += results.repair(out, results.scan(out, spec.hash(), bool(spec.metrics.series), _columns(spec)))
     except BaseException:
         lock.release()
         _remove_if_created(out, created)
@@ -292,6 +296,8 @@ def open_folder(spec: SweepSpec, out: str | Path) -> SweepFolder:
 def _manifest(spec: SweepSpec, out: Path, notes: list[str]) -> dict[str, Any]:
     """The folder's manifest, written fresh for a new folder or rebuilt when damaged (the lock is held)."""
     existing = check_folder(spec, out)
+    if existing is not None and existing["spec"] != spec.model_dump(mode="json"):
+        existing = None                          # the hash matches but the spec written beside it does not
     if existing is not None:
         if existing.get("finished") is not None:
             existing["finished"] = None          # until this sweep finishes: a reader then sees it incomplete
@@ -387,7 +393,7 @@ def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], workers: int, exe
          precision: Precision | None) -> Progress:
     table = run_table(spec)
     has_series = bool(spec.metrics.series)
-    records = results.run_records(out, spec.hash(), has_series)
+    records = results.run_records(out, spec.hash(), has_series, _columns(spec))
     done_before = set(records.loc[records["status"] == "ok", "run_id"].astype(int))
     progress = Progress(total=0)
     spec_json = spec.model_dump_json()
@@ -419,7 +425,7 @@ def _run(spec: SweepSpec, out: Path, manifest: dict[str, Any], workers: int, exe
             if precision is None:
                 break
             retried |= set(todo["run_id"].astype(int))
-            records = results.run_records(out, spec.hash(), has_series)
+            records = results.run_records(out, spec.hash(), has_series, _columns(spec))
     finally:
         if own and pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)

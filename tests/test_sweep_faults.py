@@ -487,6 +487,10 @@ def test_a_manifest_naming_a_factor_no_run_records_is_damaged(copy_of):
     (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     result = invoke("summarize", str(out))
     assert result.exit_code == 2 and "zzz" in one_error_line(result)
+    notes: list[str] = []
+    run_in_threads(spec, out, on_note=notes.append)
+    assert any("manifest.json was damaged" in n for n in notes)
+    assert results.read_manifest(out)["spec"] == spec.model_dump(mode="json")
 
 
 def test_a_part_with_wrong_column_types_is_damaged(copy_of, reference):
@@ -568,3 +572,13 @@ def test_ctrl_c_is_one_line_and_the_folder_resumes(tmp_path):
     assert stderr.count("\n") == 1 and stderr.startswith("error: interrupted") and "Traceback" not in stderr, stderr
     assert subprocess.run(command, capture_output=True, text=True, timeout=300).returncode == 0
     assert load(out).complete
+
+
+@pytest.mark.parametrize(("kind", "column"), [("runs", "controls"), ("series", "unemployment")])
+def test_a_part_without_a_factor_or_series_column_is_damaged(copy_of, reference, kind, column):
+    spec, out = copy_of
+    part = first_part(out, kind)
+    results.write_parquet(pd.read_parquet(part).drop(columns=column), part, spec.hash())
+    assert any(f"no column {column}" in d.reason for d in load(out).damaged)
+    run_in_threads(spec, out)
+    assert_same_results(out, reference[2])
