@@ -471,13 +471,18 @@ def bench(
                   "month (median of 3 per-agent and 10 vectorised months).", style="dim", markup=False, highlight=False)
 
 
-def finite_float(value: str | float) -> float:
-    """A parser for finite numbers."""
+def _number(value: str | float, allowed: str) -> tuple[str, float]:
+    """The option's text and its value as a float; one line naming the value when it is not a number."""
     text = str(value).strip()
     try:
-        number = float(text)
+        return text, float(text)
     except ValueError:
-        raise typer.BadParameter(f"value {text!r} is not a number; allowed a finite number") from None
+        raise typer.BadParameter(f"value {text!r} is not a number; allowed {allowed}") from None
+
+
+def finite_float(value: str | float) -> float:
+    """A parser for finite numbers."""
+    text, number = _number(value, "a finite number")
     if not math.isfinite(number):
         raise typer.BadParameter(f"value {text} is not finite; allowed a finite number")
     return number
@@ -485,11 +490,7 @@ def finite_float(value: str | float) -> float:
 
 def positive_float(value: str | float) -> float:
     """A parser for finite floats above zero."""
-    text = str(value).strip()
-    try:
-        number = float(text)
-    except ValueError:
-        raise typer.BadParameter(f"value {text!r} is not a number; allowed a number above 0") from None
+    text, number = _number(value, "a number above 0")
     if not math.isfinite(number) or number <= 0:
         raise typer.BadParameter(f"value {text} is out of range; allowed a finite number above 0")
     return number
