@@ -29,6 +29,7 @@ run) to ``--out``.
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -89,114 +90,168 @@ def _olley_pakes(z: np.ndarray, sales: np.ndarray, market: np.ndarray, n: int) -
     return float(np.sum(weight * cov) / max(np.sum(weight * zbar), 1e-300))
 
 
+class AllocationProbe:
+    """The allocation measurements of one run, observed month by month (also a sweep probe: see
+    ``experiments.sweep.PROBES``).
+
+    Build it on a fresh model, call ``observe`` after every step and ``results`` at the end.
+    """
+
+    def __init__(self, model: WhooshModel) -> None:
+        state, f = model.state, model.firms
+        K = len(ALLOCATOR_KINDS)
+        self.home = model.structure.names.index(model.p.home)
+        self.home_name = model.p.home
+        self.funded_z, self.funded_money, self.bench = np.zeros(K), np.zeros(K), np.zeros(K)
+        self.corr_sum, self.corr_weight = np.zeros(K), np.zeros(K)
+        self.log_growth, self.fee_sum, self.value_sum = np.zeros(K), np.zeros(K), np.zeros(K)
+        self.months_held = np.zeros(K)
+        self.home_money_z = self.home_money = self.home_bench = 0.0
+        self.z_all, self.z_sales, self.z_sales_bits = [], [], []
+        self.op_all, self.op_bits, self.rpw_all, self.rpw_bits = [], [], [], []
+        self.n_markets = state.n_j * len(SECTORS)
+        self.market = f.jurisdiction * len(SECTORS) + f.sector
+        self.stakes_prev, self.price_prev = _kind_stakes(state), share_prices(state)
+        self.alive_prev = f.alive.copy()
+
+    def observe(self, model: WhooshModel) -> None:
+        """Record the month the model has just stepped."""
+        state, f = model.state, model.firms
+        month, a = model.last_month, state.allocators
+        K, home, market, n_markets = len(ALLOCATOR_KINDS), self.home, self.market, self.n_markets
+        z = f.productivity
+        was_alive = self.alive_prev | (month.deployed.sum(axis=0) > 0)
+        # selection by each kind: money-weighted productivity against the eligible firms' mean
+        for k in range(K):
+            money = month.deployed[k]
+            if money.sum() <= 0:
+                continue
+            ok = _eligible(state, k, was_alive)
+            self.funded_z[k] += money @ z
+            self.funded_money[k] += money.sum()
+            if k == SOVEREIGN:
+                self.bench[k] += money.sum() * z[ok].mean()
+            else:
+                per_j = np.bincount(f.jurisdiction, weights=money, minlength=state.n_j)
+                count = np.bincount(f.jurisdiction, weights=ok.astype(float), minlength=state.n_j)
+                mean_j = np.divide(np.bincount(f.jurisdiction, weights=z * ok, minlength=state.n_j), count,
+                                   out=np.zeros(state.n_j), where=count > 0)
+                self.bench[k] += per_j @ mean_j
+            intensity = money[ok] / np.maximum(f.expected_sales[ok], 1e-9)
+            if ok.sum() >= MIN_FIRMS and intensity.std() > 0:
+                self.corr_sum[k] += money.sum() * np.corrcoef(np.log(z[ok]), intensity)[0, 1]
+                self.corr_weight[k] += money.sum()
+        # all allocators' money into the home jurisdiction's bits firms
+        money = month.deployed.sum(axis=0) * ((f.jurisdiction == home) & (f.kind == BITS))
+        ok = was_alive & (f.jurisdiction == home) & (f.kind == BITS)
+        if money.sum() > 0 and ok.any():
+            self.home_money_z += money @ z
+            self.home_money += money.sum()
+            self.home_bench += money.sum() * z[ok].mean()
+        # portfolio returns: dividends plus the change in value of last month's shares
+        price_now = share_prices(state)
+        closed = month.closed if month.closed is not None else np.zeros(len(f), bool)
+        shares_prev = self.stakes_prev.sum(axis=0)
+        exit_value = np.divide(month.liquidated if month.liquidated is not None else np.zeros(len(f)), shares_prev,
+                               out=np.zeros(len(f)), where=shares_prev > 0)
+        valued = np.where(closed, exit_value, price_now)
+        value_prev = self.stakes_prev @ self.price_prev
+        income = np.bincount(a.kind, weights=a.income, minlength=K)
+        fees = np.bincount(a.kind, weights=a.fees, minlength=K)
+        gain = self.stakes_prev @ (valued - self.price_prev)
+        held = value_prev > 0
+        self.log_growth[held] += np.log(np.maximum(1.0 + (income[held] + gain[held]) / value_prev[held], 1e-9))
+        self.fee_sum += fees
+        self.value_sum += value_prev
+        self.months_held += held
+        self.stakes_prev, self.price_prev, self.alive_prev = _kind_stakes(state), price_now, f.alive.copy()
+        # productivity of the firms alive, plain and sales-weighted; misallocation
+        alive = f.alive & (f.sales > 0)
+        bits = alive & (f.kind == BITS)
+        self.z_all.append(z[f.alive].mean())
+        self.z_sales.append(np.average(z[alive], weights=f.sales[alive]))
+        self.z_sales_bits.append(np.average(z[bits], weights=f.sales[bits]))
+        self.op_all.append(_olley_pakes(z[alive], f.sales[alive], market[alive], n_markets))
+        self.op_bits.append(_olley_pakes(z[bits], f.sales[bits], market[bits], n_markets))
+        staff = f.workers.sum(axis=1)
+        for mask, out in ((alive & (staff > 0), self.rpw_all), (bits & (staff > 0), self.rpw_bits)):
+            out.append(_within_market_sd(np.log(f.sales[mask] / staff[mask]), staff[mask], market[mask], n_markets))
+
+    def results(self, frame: pd.DataFrame) -> dict[str, float]:
+        """Every measure (``MEASURES``' keys; NaN for an allocator kind that funded nothing), given the run's
+        metrics frame."""
+        nan = float("nan")
+        out: dict[str, float] = {}
+        for k, kind in enumerate(ALLOCATOR_KINDS):
+            funded = self.funded_money[k] > 0
+            out[f"{kind}_funded_productivity"] = self.funded_z[k] / self.funded_money[k] if funded else nan
+            out[f"{kind}_selection_gain_pct"] = 100 * (self.funded_z[k] / self.bench[k] - 1.0) if funded else nan
+            out[f"{kind}_funding_productivity_corr"] = (self.corr_sum[k] / self.corr_weight[k]
+                                                        if funded and self.corr_weight[k] > 0 else nan)
+            out[f"{kind}_return_pct"] = (100 * (np.exp(12 * self.log_growth[k] / self.months_held[k]) - 1)
+                                         if funded and self.months_held[k] > 0 else nan)
+        venture = ALLOCATOR_KINDS.index("venture")
+        out["venture_fees_pct"] = 100 * 12 * self.fee_sum[venture] / max(self.value_sum[venture], 1e-300)
+        out["home_bits_selection_gain_pct"] = (100 * (self.home_money_z / self.home_bench - 1.0)
+                                               if self.home_money > 0 else nan)
+        out["productivity_mean"] = float(np.mean(self.z_all))
+        out["productivity_sales_weighted"] = float(np.mean(self.z_sales))
+        out["productivity_sales_weighted_bits"] = float(np.mean(self.z_sales_bits))
+        out["olley_pakes_pct"] = 100 * float(np.mean(self.op_all))
+        out["olley_pakes_bits_pct"] = 100 * float(np.mean(self.op_bits))
+        out["tfpr_dispersion"] = float(np.mean(self.rpw_all))
+        out["tfpr_dispersion_bits"] = float(np.mean(self.rpw_bits))
+        last, home = frame.iloc[-12:], self.home_name
+        out["fees_pct_gdp"] = 100 * frame["fees"].sum() / frame["gdp"].sum()
+        out["velocity_share_mean"] = float(frame["velocity_share"].mean())
+        out["real_gdp_index"] = 100 * last["real_gdp"].mean() / frame["real_gdp"].iloc[:12].mean()
+        out["real_gdp_home_index"] = 100 * last[f"real_gdp_{home}"].mean() / frame[f"real_gdp_{home}"].iloc[:12].mean()
+        out["firm_exits_pct"] = 100 * 12 * frame["firm_exits"].sum() / max(frame["firms_alive"].sum(), 1)
+        return {key: float(value) for key, value in out.items()}
+
+
+def measure_labels(home: str) -> dict[str, str]:
+    """Each measure's key and its label in the tables (``home``: the home jurisdiction's name)."""
+    labels = {}
+    for kind in ALLOCATOR_KINDS:
+        labels[f"{kind}_funded_productivity"] = f"{kind}: funded firms' productivity (money-weighted)"
+        labels[f"{kind}_selection_gain_pct"] = f"{kind}: selection gain over its eligible firms (%)"
+        labels[f"{kind}_funding_productivity_corr"] = f"{kind}: corr(funding per unit of sales, log productivity)"
+        labels[f"{kind}_return_pct"] = f"{kind}: portfolio return before fees (%/yr)"
+    labels.update({
+        "venture_fees_pct": "venture: fees (% of its portfolio a year)",
+        "home_bits_selection_gain_pct": f"{home} bits: selection gain of all allocators' money (%)",
+        "productivity_mean": "all firms: mean productivity",
+        "productivity_sales_weighted": "all firms: sales-weighted productivity",
+        "productivity_sales_weighted_bits": "bits firms: sales-weighted productivity",
+        "olley_pakes_pct": "Olley-Pakes covariance, all firms (% of mean)",
+        "olley_pakes_bits_pct": "Olley-Pakes covariance, bits firms (% of mean)",
+        "tfpr_dispersion": "sd of log revenue per worker within markets, all",
+        "tfpr_dispersion_bits": "sd of log revenue per worker within markets, bits",
+        "fees_pct_gdp": "fees (% of GDP)",
+        "velocity_share_mean": "velocity share (fees / fees + profits)",
+        "real_gdp_index": "real GDP, world, last year (index, start = 100)",
+        "real_gdp_home_index": f"real GDP, {home}, last year (index, start = 100)",
+        "firm_exits_pct": "firm exits (% of firms a year)",
+    })
+    return labels
+
+
+MEASURES = tuple(measure_labels("home"))   # the keys a probe reports, in table order
+
+
 def simulate(scenario: str, seed: int, scale: float, months: int = MONTHS, sets: tuple[str, ...] = ()) -> dict[str, float]:
     """One run: the allocation measurements of ``scenario`` at ``seed`` (``sets``: extra ``key=value`` overrides)."""
     params = resolve_parameters(scenario, [*sets, f"population.scale={scale}"])
-    K = len(ALLOCATOR_KINDS)
-    funded_z, funded_money, bench = np.zeros(K), np.zeros(K), np.zeros(K)
-    corr_sum, corr_weight = np.zeros(K), np.zeros(K)
-    log_growth, fee_sum, value_sum = np.zeros(K), np.zeros(K), np.zeros(K)
-    months_held = np.zeros(K)
-    home_money_z = home_money = home_bench = 0.0
-    z_all, z_sales, z_sales_bits, op_all, op_bits, rpw_all, rpw_bits = [], [], [], [], [], [], []
     with WhooshModel(params, seed=seed) as model:
-        state, f = model.state, model.firms
-        home = model.structure.names.index(params.home)
-        n_markets = state.n_j * len(SECTORS)
-        market = f.jurisdiction * len(SECTORS) + f.sector
-        stakes_prev, price_prev = _kind_stakes(state), share_prices(state)
-        alive_prev = f.alive.copy()
+        probe = AllocationProbe(model)
         for _ in range(months):
             model.step()
-            month, a = model.last_month, state.allocators
-            z = f.productivity
-            was_alive = alive_prev | (month.deployed.sum(axis=0) > 0)
-            # selection by each kind: money-weighted productivity against the eligible firms' mean
-            for k in range(K):
-                money = month.deployed[k]
-                if money.sum() <= 0:
-                    continue
-                ok = _eligible(state, k, was_alive)
-                funded_z[k] += money @ z
-                funded_money[k] += money.sum()
-                if k == SOVEREIGN:
-                    bench[k] += money.sum() * z[ok].mean()
-                else:
-                    per_j = np.bincount(f.jurisdiction, weights=money, minlength=state.n_j)
-                    count = np.bincount(f.jurisdiction, weights=ok.astype(float), minlength=state.n_j)
-                    mean_j = np.divide(np.bincount(f.jurisdiction, weights=z * ok, minlength=state.n_j), count,
-                                       out=np.zeros(state.n_j), where=count > 0)
-                    bench[k] += per_j @ mean_j
-                intensity = money[ok] / np.maximum(f.expected_sales[ok], 1e-9)
-                if ok.sum() >= MIN_FIRMS and intensity.std() > 0:
-                    corr_sum[k] += money.sum() * np.corrcoef(np.log(z[ok]), intensity)[0, 1]
-                    corr_weight[k] += money.sum()
-            # all allocators' money into the home jurisdiction's bits firms
-            money = month.deployed.sum(axis=0) * ((f.jurisdiction == home) & (f.kind == BITS))
-            ok = was_alive & (f.jurisdiction == home) & (f.kind == BITS)
-            if money.sum() > 0 and ok.any():
-                home_money_z += money @ z
-                home_money += money.sum()
-                home_bench += money.sum() * z[ok].mean()
-            # portfolio returns: dividends plus the change in value of last month's shares
-            price_now = share_prices(state)
-            closed = month.closed if month.closed is not None else np.zeros(len(f), bool)
-            shares_prev = stakes_prev.sum(axis=0)
-            exit_value = np.divide(month.liquidated if month.liquidated is not None else np.zeros(len(f)), shares_prev,
-                                   out=np.zeros(len(f)), where=shares_prev > 0)
-            valued = np.where(closed, exit_value, price_now)
-            value_prev = stakes_prev @ price_prev
-            income = np.bincount(a.kind, weights=a.income, minlength=K)
-            fees = np.bincount(a.kind, weights=a.fees, minlength=K)
-            gain = stakes_prev @ (valued - price_prev)
-            held = value_prev > 0
-            log_growth[held] += np.log(np.maximum(1.0 + (income[held] + gain[held]) / value_prev[held], 1e-9))
-            fee_sum += fees
-            value_sum += value_prev
-            months_held += held
-            stakes_prev, price_prev, alive_prev = _kind_stakes(state), price_now, f.alive.copy()
-            # productivity of the firms alive, plain and sales-weighted; misallocation
-            alive = f.alive & (f.sales > 0)
-            bits = alive & (f.kind == BITS)
-            z_all.append(z[f.alive].mean())
-            z_sales.append(np.average(z[alive], weights=f.sales[alive]))
-            z_sales_bits.append(np.average(z[bits], weights=f.sales[bits]))
-            op_all.append(_olley_pakes(z[alive], f.sales[alive], market[alive], n_markets))
-            op_bits.append(_olley_pakes(z[bits], f.sales[bits], market[bits], n_markets))
-            staff = f.workers.sum(axis=1)
-            for mask, out in ((alive & (staff > 0), rpw_all), (bits & (staff > 0), rpw_bits)):
-                out.append(_within_market_sd(np.log(f.sales[mask] / staff[mask]), staff[mask], market[mask], n_markets))
-        frame = model.metrics_frame()
-        alive_months = frame["firms_alive"].sum()
-    last = frame.iloc[-12:]
-    home_name = params.home
+            probe.observe(model)
+        measures = probe.results(model.metrics_frame())
+    labels = measure_labels(params.home)
     out: dict[str, float] = {"scenario": scenario, "seed": seed}
-    for k, kind in enumerate(ALLOCATOR_KINDS):
-        if funded_money[k] <= 0:
-            continue
-        out[f"{kind}: funded firms' productivity (money-weighted)"] = funded_z[k] / funded_money[k]
-        out[f"{kind}: selection gain over its eligible firms (%)"] = 100 * (funded_z[k] / bench[k] - 1.0)
-        if corr_weight[k] > 0:
-            out[f"{kind}: corr(funding per unit of sales, log productivity)"] = corr_sum[k] / corr_weight[k]
-        if months_held[k] > 0:
-            out[f"{kind}: portfolio return before fees (%/yr)"] = 100 * (np.exp(12 * log_growth[k] / months_held[k]) - 1)
-    out["venture: fees (% of its portfolio a year)"] = 100 * 12 * fee_sum[ALLOCATOR_KINDS.index("venture")] / max(
-        value_sum[ALLOCATOR_KINDS.index("venture")], 1e-300)
-    if home_money > 0:
-        out[f"{home_name} bits: selection gain of all allocators' money (%)"] = 100 * (home_money_z / home_bench - 1.0)
-    out["all firms: mean productivity"] = float(np.mean(z_all))
-    out["all firms: sales-weighted productivity"] = float(np.mean(z_sales))
-    out["bits firms: sales-weighted productivity"] = float(np.mean(z_sales_bits))
-    out["Olley-Pakes covariance, all firms (% of mean)"] = 100 * float(np.mean(op_all))
-    out["Olley-Pakes covariance, bits firms (% of mean)"] = 100 * float(np.mean(op_bits))
-    out["sd of log revenue per worker within markets, all"] = float(np.mean(rpw_all))
-    out["sd of log revenue per worker within markets, bits"] = float(np.mean(rpw_bits))
-    out["fees (% of GDP)"] = 100 * frame["fees"].sum() / frame["gdp"].sum()
-    out["velocity share (fees / fees + profits)"] = float(frame["velocity_share"].mean())
-    out["real GDP, world, last year (index, start = 100)"] = 100 * last["real_gdp"].mean() / frame["real_gdp"].iloc[:12].mean()
-    out[f"real GDP, {home_name}, last year (index, start = 100)"] = (
-        100 * last[f"real_gdp_{home_name}"].mean() / frame[f"real_gdp_{home_name}"].iloc[:12].mean())
-    out["firm exits (% of firms a year)"] = 100 * 12 * frame["firm_exits"].sum() / max(alive_months, 1)
+    out.update({labels[key]: value for key, value in measures.items() if not math.isnan(value)})
     return out
 
 

@@ -171,15 +171,13 @@ def _largest(spec: SweepSpec, base: dict[str, Any], path: tuple[str, ...], info:
         found = [at_base]
     dotted = ".".join(path)
     for factor in spec.factors.values():
-        keys = [key for key in factor.keys if key == dotted or dotted.startswith(f"{key}.")]
-        if not keys:
-            continue
         values = factor.values if factor.values is not None else [factor.min, factor.max]
-        for key in keys:
-            for value in values:
-                here = value if key == dotted else _lookup(nest({key: value}), path)
-                if allowed(here):
-                    found.append(here)
+        for overrides in map(factor.overrides, values):   # a named level sets its own keys
+            for key, value in overrides.items():
+                if key == dotted or dotted.startswith(f"{key}."):
+                    here = value if key == dotted else _lookup(nest({key: value}), path)
+                    if allowed(here):
+                        found.append(here)
     return max(found)
 
 

@@ -98,10 +98,15 @@ def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[
     try:
         params = validate(merge(base, nest(run_overrides(spec, row, base))))
         with WhooshModel(params, seed=int(row["seed"])) as model:
+            probes = [probe_class(name)(model) for name in spec.metrics.probes]
             for _ in range(spec.steps):
                 model.step()
+                for probe in probes:
+                    probe.observe(model)
             frame = model.metrics_frame()
         record.update(summarize_run(frame, spec.metrics.summary, params.home))
+        for probe in probes:
+            record.update(probe.results(frame))
         record.update(status="ok", error="")
         if spec.metrics.series:
             kept = frame[["step", "date", *spec.metrics.series]]
@@ -113,6 +118,16 @@ def run_one(spec: SweepSpec, base: dict[str, Any], row: dict[str, Any]) -> dict[
     record["wall_s"] = time.perf_counter() - started
     record["finished_at"] = datetime.now(timezone.utc).isoformat()
     return {"record": record, "series": series}
+
+
+def probe_class(name: str) -> type:
+    """The in-run measurement a spec's ``metrics.probes`` names (``observe(model)`` each month, then
+    ``results(frame)``: a dict of summary columns)."""
+    if name == "allocation":
+        from experiments.allocation import AllocationProbe
+
+        return AllocationProbe
+    raise ValueError(f"unknown probe {name!r}")
 
 
 def summarize_run(frame: pd.DataFrame, metrics: Iterable[str], home: str) -> dict[str, Any]:

@@ -20,9 +20,14 @@ A spec is a TOML file (``experiments/sweeps/*.toml``)::
     at = "2027-01"               # optional: a lever takes the value from this month…
     announce_months = 12         # …announced this far ahead
 
+    [factors.arm]                # or, in a grid: named levels, each its own set of overrides
+    levels."as is" = {}
+    levels."no anticipation" = {"talent.beta_anticipation" = 0.0}
+
     [metrics]
     summary = ["unemployment", "talent_offshore_share"]   # final, mean and peak per run
     series = ["unemployment"]                              # kept month by month
+    probes = ["allocation"]                                # optional in-run measurements (experiments.sweep.PROBES)
 
 Every factor value (grid values, or both ends of a range) is checked by building the parameters
 it produces, so a bad spec fails before any run starts, with one line naming key, value and what
@@ -57,9 +62,11 @@ from model.parameters import check_month, is_block
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
 SHIPPED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")     # a shipped spec named without path or suffix
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+PROBES = ("allocation",)     # in-run measurements besides the metrics (experiments.sweep.PROBES)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 NAME_MAX = 100
 FACTOR_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+LEVEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _',().-]{0,59}")
 # columns every runs table carries besides the factors (experiments.analysis.BOOKKEEPING, and the series' step/date)
 BOOKKEEPING_COLUMNS = ("run_id", "point", "replicate", "seed", "status", "error", "wall_s", "finished_at", "batch",
                        "step", "date")
@@ -71,8 +78,9 @@ class Factor(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    keys: list[str] = Field(min_length=1)
+    keys: list[str] = Field(default_factory=list)
     values: list[Any] | None = None
+    levels: dict[str, dict[str, Any]] | None = None
     min: float | None = None
     max: float | None = None
     at: str | None = None
@@ -82,6 +90,10 @@ class Factor(BaseModel):
 
     @model_validator(mode="after")
     def _values_or_range(self) -> Factor:
+        if self.levels is not None:
+            return self._named_levels()
+        if not self.keys:
+            raise ValueError("keys: give at least one parameter key (or named levels = {...})")
         if self.values is None and (self.min is None or self.max is None):
             raise ValueError("give either values = [...] or both min and max")
         if self.values is not None and (self.min is not None or self.max is not None):
@@ -92,8 +104,30 @@ class Factor(BaseModel):
             raise ValueError(f"min {self.min} must be below max {self.max}")
         return self
 
+    def _named_levels(self) -> Factor:
+        """Levels are named sets of overrides: ``values`` become the names and ``keys`` every key they set."""
+        self.levels = {name: _flatten(overrides) for name, overrides in self.levels.items()}
+        keys = sorted({key for overrides in self.levels.values() for key in overrides})
+        if not self.levels:
+            raise ValueError("levels must not be empty")
+        for name in self.levels:
+            if not LEVEL_PATTERN.fullmatch(name):
+                raise ValueError(f"levels: name {json.dumps(name)} is not a plain label; allowed 1 to 60 letters, "
+                                 "digits, spaces and - _ ' , ( ) . starting with a letter or digit")
+        if not keys:
+            raise ValueError("levels: no level sets any parameter; allowed levels of which at least one sets a key")
+        if self.values is not None and self.values != list(self.levels) or self.keys and self.keys != keys:
+            raise ValueError("a factor with levels takes no keys or values: each level names its own overrides")
+        if self.min is not None or self.max is not None or self.at is not None:
+            raise ValueError("a factor with levels takes no min, max or at: each level names its own overrides")
+        self.values, self.keys = list(self.levels), keys
+        return self
+
     def overrides(self, value: Any) -> dict[str, Any]:
-        """Dotted-key overrides setting every key to ``value`` (as a dated lever change when ``at`` is set)."""
+        """Dotted-key overrides setting every key to ``value`` (as a dated lever change when ``at`` is set), or
+        the overrides of the level named ``value``."""
+        if self.levels is not None:
+            return dict(self.levels[value])
         if self.at is not None:
             value = [{"at": self.at, "value": value, "announce_months": self.announce_months}]
         return {key: value for key in self.keys}
@@ -104,6 +138,7 @@ class Metrics(BaseModel):
 
     summary: list[str] = Field(default_factory=lambda: ["unemployment", "talent_offshore_share"])
     series: list[str] = Field(default_factory=list)
+    probes: list[Literal[PROBES]] = Field(default_factory=list)  # type: ignore[valid-type]
 
 
 class SweepSpec(BaseModel):
@@ -196,7 +231,10 @@ class SweepSpec(BaseModel):
             ParameterError: when the scenario cannot be read.
         """
         spec = self.model_dump(mode="json")
-        factors = spec.pop("factors")
+        if not spec["metrics"]["probes"]:
+            del spec["metrics"]["probes"]       # absent before probes existed: older folders keep their hash
+        factors = {name: {k: v for k, v in factor.items() if k != "levels" or v is not None}
+                   for name, factor in spec.pop("factors").items()}
         scenario = spec.pop("scenario")
         spec["scenario"] = "(file)" if is_scenario_path(scenario) else scenario
         canonical = {"spec": _sorted_keys(spec),
@@ -373,6 +411,17 @@ def _leaf_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
         else:
             keys.append(dotted_key)
     return keys
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A table of overrides with nested tables flattened to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
+    flat: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _sorted_keys(value: Any) -> Any:
