@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench chromium dashboard screenshots clean
+.PHONY: setup demo test bench figures chromium dashboard screenshots clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: setup
 	$(BIN)/python -m pytest tests/benchmarks -o addopts="" --benchmark-only -q \
 		--benchmark-json=.benchmarks/latest.json --benchmark-columns=min,median,max,rounds
 	$(BIN)/whoosh bench
+
+# every figure and table of the paper, with its data, manifest.json and the replication README (runs/figures)
+figures: setup
+	$(BIN)/whoosh figures --out runs/figures
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache test-artifacts

@@ -755,6 +755,103 @@ def discover(
     console.print(f"wrote {' and '.join(str(p) for p in paths)}", markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+def figures(
+    only: Annotated[list[str] | None, typer.Option(metavar="NAME", help="build only this figure or table (repeatable); default: all")] = None,
+    quick: Annotated[bool, typer.Option("--quick", help="few seeds, a small economy: minutes, to check the pipeline (not the paper's numbers)")] = False,
+    workers: Annotated[int, typer.Option(parser=integer_from(1), metavar="N", help="local worker processes")] = os.cpu_count() or 1,
+    scheduler: Annotated[str | None, typer.Option(metavar="ADDRESS", help="run the sweeps on a Dask scheduler, e.g. tcp://host:8786")] = None,
+    out: Annotated[Path | None, typer.Option(metavar="DIR", help="where the figures go (default: runs/figures, or runs/figures-quick)")] = None,
+) -> None:
+    """Build every figure and table of the paper from its sweeps (run or reused), with a replication README."""
+    from experiments import figures as registry
+    from experiments.budget import check_memory, work_of
+    from experiments.sweep import SweepError, SweepIOError
+
+    out = out if out is not None else (registry.QUICK_OUT if quick else registry.FULL_OUT)
+    try:
+        chosen = registry.select(only)
+        specs = {name: registry.figure_spec(name, quick) for f in chosen for name in f.sweeps}
+        if scheduler is None:
+            for spec in specs.values():
+                check_memory(work_of(spec).memory_per_worker, workers)
+    except (ValueError, ParameterError) as exc:
+        raise BadInput(str(exc)) from None
+    check_figures_dir(out, registry.output_names())
+    executor, client = None, None
+    if scheduler is not None:
+        executor, client, workers = dask_executor(scheduler)
+    columns = (TextColumn("{task.description}", markup=False, style="bold"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn(), TimeRemainingColumn())
+    started = time.perf_counter()
+    with Progress(*columns, console=err_console, disable=not err_console.is_terminal) as bar:
+        task = bar.add_task("", total=None, visible=False)
+
+        def say(line: str) -> None:
+            bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+        def on_figure(figure, i: int, n: int) -> None:
+            say(f"[{i}/{n}] {registry.label(figure)}: {figure.name}")
+
+        def on_sweep(spec, todo: int) -> None:
+            total = registry.run_count(spec)
+            say(f"      sweep {spec.name}: {total} runs, " + (f"{todo} to run" if todo else "all reused"))
+            bar.update(task, description=f"sweep {spec.name}", total=total, completed=total - todo, visible=todo > 0)
+
+        def on_progress(state) -> None:
+            bar.update(task, total=state.total, completed=state.skipped + state.done + state.failed)
+
+        def on_scorecard(runs: int) -> None:
+            say(f"      stylized-facts runs: {runs} to run")
+            bar.update(task, description="stylized-facts runs", total=runs, completed=0, visible=True)
+
+        reporter = registry.Reporter(figure=on_figure, sweep=on_sweep, progress=on_progress,
+                                     note=lambda line: say(f"note: {line}"), scorecard=on_scorecard,
+                                     scorecard_run=lambda: bar.advance(task))
+        try:
+            manifest = registry.build(out, only=only, quick=quick, workers=workers, executor=executor,
+                                      reporter=reporter)
+        except SweepError as exc:
+            bar.stop()
+            raise BadInput(str(exc)) from None
+        except (SweepIOError, RuntimeError) as exc:
+            bar.stop()
+            raise typer.TyperException(str(exc)) from None
+        except OSError as exc:
+            bar.stop()
+            raise typer.TyperException(f"--out: cannot write {out} ({exc.strerror or type(exc).__name__}); "
+                                       "run the same command again to resume") from None
+        except KeyboardInterrupt:
+            bar.stop()
+            print_error(f"interrupted; the runs finished so far are kept in {out}/sweeps: run the same command to resume")
+            sys.exit(130)
+        finally:
+            if client is not None:
+                client.close()
+    wall = time.perf_counter() - started
+    table = Table(title=Text(f"{manifest['build']} build: {len(manifest['figures'])} exhibits in {wall:,.0f} s"))
+    for name in ("exhibit", "name", "files", "data SHA-256"):
+        table.add_column(name)
+    for name, entry in manifest["figures"].items():
+        table.add_row(entry["label"], name, " ".join(entry["files"]), next(iter(entry["data_sha256"].values()))[:16])
+    wide_console().print(table)
+    console.print(f"wrote the figures, {registry.MANIFEST} and the replication {registry.README} to {out}",
+                  markup=False, highlight=False, soft_wrap=True)
+
+
+def check_figures_dir(out: Path, allowed: set[str]) -> None:
+    """Refuse an ``--out`` that is a file, is not writable, or holds files a figures build did not write."""
+    if out.is_dir():
+        foreign = sorted(name for name in os.listdir(out) if name not in allowed and not name.startswith("."))
+        if foreign:
+            raise BadInput(f"--out: {out} holds {foreign[0]!r}, which a figures build does not write; allowed a new "
+                           "or empty folder, or one an earlier `whoosh figures` wrote")
+        if not os.access(out, os.W_OK) or not can_create_in(out):
+            raise BadInput(f"--out: {out} is not writable; allowed a writable directory")
+        return
+    check_out_dir(out, set(), "figures build")
+
+
 HOST_PATTERN = re.compile(r"^[A-Za-z0-9.:\-\[\]]+$")
 
 

@@ -1,0 +1,390 @@
+"""The paper's figures and tables, declared once each, and the build that makes them all from their sweeps.
+
+Each entry of ``FIGURES`` names the sweep specs it needs (``experiments/sweeps/``), the summary that
+turns their results into its data (``experiments.figure_data``) and the function that draws it
+(``viz.figures``). ``build`` runs or reuses every sweep through the sweep engine (so a build resumes,
+runs on a Dask cluster, and never mixes results of different specs), writes each figure as PNG and
+PDF with its data as CSV, and a ``manifest.json`` whose hashes do not depend on the worker count or
+on how often the build ran.
+
+``--quick`` builds the same figures from a small version of each sweep (``QUICK``): fewer seeds,
+a smaller economy, shorter runs where the figure allows it. Its numbers are not the paper's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from experiments import figure_data
+from experiments.provenance import PACKAGES, git_commit, package_versions
+from experiments.sweep_spec import SweepSpec, read_spec, run_count
+
+FULL_OUT = Path("runs") / "figures"
+QUICK_OUT = Path("runs") / "figures-quick"
+QUICK_SCALE = 0.1
+CSV_FLOAT = "%.10g"     # ten significant digits: the data CSVs are exact to well below any plotted difference
+MANIFEST = "manifest.json"
+README = "README.md"
+REQUIREMENTS = "requirements-lock.txt"
+FIGURE_PACKAGES = (*PACKAGES, "matplotlib", "ema_workbench", "psutil", "rich", "typer", "tabulate")
+
+
+@dataclass(frozen=True)
+class Quick:
+    """How the quick build shrinks a sweep: seeds per point, months, Sobol base samples, factor values."""
+
+    replicates: int = 2
+    steps: int | None = None
+    samples: int | None = None
+    values: dict[str, list[Any]] = field(default_factory=dict)
+
+
+# every sweep a figure needs, and its quick version
+QUICK: dict[str, Quick] = {
+    "robot-wave-paths": Quick(replicates=3, steps=60),
+    "whoosh-ablation": Quick(replicates=2, steps=84),          # the door closes around month 45 under big-whoosh
+    "lockin-policy-space": Quick(replicates=1, steps=84, values={"controls_response": [0.0, 1.0],
+                                                                 "surveillance": [0.0, 1.0]}),
+    "carried-interest": Quick(replicates=1, steps=60, values={"carry_tax": [0.0, 0.6]}),
+    "allocation-regimes": Quick(replicates=2, steps=60),
+    "global-sensitivity": Quick(replicates=1, steps=60, samples=2),
+}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure or table of the paper."""
+
+    name: str                                  # the file stem of its outputs, and the name --only takes
+    kind: Literal["figure", "table"]
+    title: str
+    sweeps: tuple[str, ...]                    # the sweep specs it needs (experiments/sweeps/<name>.toml)
+    data: Callable[[Build], pd.DataFrame]      # experiments.figure_data
+    draw: str | None                           # the function of viz.figures that draws it (None: a table only)
+    scorecard: bool = False                    # needs the stylized-facts runs (experiments.validation)
+
+
+FIGURES: tuple[Figure, ...] = (
+    Figure("robot-wave-unemployment", "figure", "Unemployment under the robot wave, by skill and jurisdiction",
+           ("robot-wave-paths",), figure_data.robot_wave_unemployment, "robot_wave_unemployment"),
+    Figure("whoosh-ablation", "figure", "The whoosh and the causal chain's ablations",
+           ("whoosh-ablation",), figure_data.whoosh_ablation, "whoosh_ablation"),
+    Figure("whoosh-timing", "figure", "Timing: talent outflow around the month the door starts to close",
+           ("whoosh-ablation",), figure_data.whoosh_timing, "whoosh_timing"),
+    Figure("lockin-policy-space", "figure", "Lock-in policy space: talent abroad after ten years",
+           ("lockin-policy-space",), figure_data.lockin_policy_space, "lockin_policy_space"),
+    Figure("carried-interest", "figure", "Carried-interest tax and the velocity of money",
+           ("carried-interest",), figure_data.carried_interest, "carried_interest"),
+    Figure("allocation-regimes", "figure", "Allocation regimes: fee-driven venture, index, state tournament",
+           ("allocation-regimes",), figure_data.allocation_regimes, "allocation_regimes"),
+    Figure("sobol-indices", "figure", "Global sensitivity: Sobol indices of talent flight and peak unemployment",
+           ("global-sensitivity",), figure_data.sobol_indices, "sobol_indices"),
+    Figure("scenario-discovery", "figure", "Scenario discovery: where the whoosh happens",
+           ("global-sensitivity",), figure_data.scenario_discovery, "scenario_discovery"),
+    Figure("scorecard", "table", "Table 1: the stylized-facts scorecard", (), figure_data.scorecard, "scorecard",
+           scorecard=True),
+    Figure("parameters", "table", "Table 2: the parameters, with their sources", (), figure_data.parameters, None),
+)
+NAMES = tuple(f.name for f in FIGURES)
+
+
+def label(figure: Figure) -> str:
+    """``Figure n`` or ``Table n`` in registry order."""
+    same = [f for f in FIGURES if f.kind == figure.kind]
+    return f"{figure.kind.capitalize()} {same.index(figure) + 1}"
+
+
+def select(only: list[str] | None) -> list[Figure]:
+    """The figures ``--only`` names (all when None), in registry order.
+
+    Raises:
+        ValueError: a name that is not declared (the message lists the allowed names).
+    """
+    if not only:
+        return list(FIGURES)
+    for name in only:
+        if name not in NAMES:
+            raise ValueError(f"--only: value {name!r} is not a figure or table; allowed: {', '.join(NAMES)}")
+    return [f for f in FIGURES if f.name in only]
+
+
+def figure_spec(name: str, quick: bool) -> SweepSpec:
+    """The sweep spec ``name`` (``experiments/sweeps/``), or its quick version (named ``<name>-quick``)."""
+    spec = read_spec(name)
+    if not quick:
+        return spec
+    plan = QUICK[name]
+    raw = spec.model_dump(mode="json")
+    raw["name"] = f"{spec.name}-quick"
+    raw["replicates"] = plan.replicates
+    raw["set"] = {**raw["set"], "population.scale": QUICK_SCALE}
+    if plan.steps is not None:
+        raw["steps"] = plan.steps
+    if plan.samples is not None:
+        raw["samples"] = plan.samples
+    for factor, values in plan.values.items():
+        raw["factors"][factor]["values"] = values
+    return SweepSpec.model_validate(raw)
+
+
+def scorecard_design(quick: bool):
+    """The stylized-facts design of Table 1: ``whoosh validate``'s full design, or a small one for quick builds."""
+    from experiments.validation import Design
+
+    if quick:
+        return Design(2, cycle_scale=1.0, robot_scale=0.25, talent_agents=5_000, stationary_months=60,
+                      stationary_scale=0.1, robot_tax_scale=0.1)
+    return Design.for_mode(quick=False)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- the build
+
+
+@dataclass
+class Reporter:
+    """Where the build says what it is doing (the CLI shows it; tests stay quiet)."""
+
+    figure: Callable[[Figure, int, int], None] = lambda figure, i, n: None
+    sweep: Callable[[SweepSpec, int], None] = lambda spec, todo: None
+    progress: Callable[[Any], None] = lambda state: None
+    note: Callable[[str], None] = lambda line: None
+    scorecard: Callable[[int], None] = lambda runs: None
+    scorecard_run: Callable[[], None] = lambda: None
+
+
+class Build:
+    """One build into ``out``: runs or reuses each sweep once, and hands its results to the figures."""
+
+    def __init__(self, out: Path, *, quick: bool, workers: int, executor: Executor | None = None,
+                 reporter: Reporter | None = None) -> None:
+        self.out, self.quick, self.workers, self.executor = out, quick, workers, executor
+        self.report = reporter or Reporter()
+        self._specs: dict[str, SweepSpec] = {}
+        self._results: dict[str, Any] = {}
+        self._scores: list | None = None
+
+    def spec(self, name: str) -> SweepSpec:
+        if name not in self._specs:
+            self._specs[name] = figure_spec(name, self.quick)
+        return self._specs[name]
+
+    def folder(self, name: str) -> Path:
+        return self.out / "sweeps" / self.spec(name).name
+
+    def results(self, name: str):
+        """The complete results of sweep ``name``, running whatever runs its folder does not hold yet.
+
+        Raises:
+            SweepError: the folder cannot be used; RuntimeError: runs failed.
+        """
+        if name in self._results:
+            return self._results[name]
+        from experiments.results import load
+        from experiments.sweep import pending_runs, run_sweep
+
+        spec, folder = self.spec(name), self.folder(name)
+        todo, _ = pending_runs(spec, folder)
+        self.report.sweep(spec, len(todo))
+        state = run_sweep(spec, folder, workers=self.workers, executor=self.executor,
+                          on_progress=self.report.progress, on_note=self.report.note)
+        if state.failed:
+            raise RuntimeError(f"sweep {spec.name}: {state.failed} run(s) failed; their errors are in "
+                               f"{folder}/runs (status 'failed'); fix the cause and build again to rerun them")
+        self._results[name] = load(folder)
+        return self._results[name]
+
+    def scorecard(self) -> list:
+        """Table 1's scores: the stylized-facts runs, cached in ``sweeps/scorecard[-quick]`` by their design."""
+        if self._scores is None:
+            self._scores = _scorecard(self)
+        return self._scores
+
+    def scorecard_identity(self) -> dict[str, Any]:
+        """What the scorecard's runs depend on: its design, its seeds and the scenarios they start from."""
+        from experiments.scenarios import scenario_data
+        from experiments.validation import cases
+
+        design = scorecard_design(self.quick)
+        runs = cases(design)
+        scenarios = sorted({case.scenario for case in runs})
+        text = json.dumps({"design": asdict(design), "scenarios": {s: scenario_data(s) for s in scenarios}},
+                          sort_keys=True, default=str)
+        return {"design": asdict(design), "seeds": list(range(design.seeds)), "runs": len(runs),
+                "hash": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def _scorecard(build: Build) -> list:
+    from experiments.results import write_atomic
+    from experiments.estimators import Estimate
+    from experiments.validation import FACTS, Score, cases, run_all, score
+
+    identity = build.scorecard_identity()
+    folder = build.out / "sweeps" / ("scorecard-quick" if build.quick else "scorecard")
+    cached = folder / "scores.json"
+    if cached.is_file():
+        try:
+            stored = json.loads(cached.read_text(encoding="utf-8"))
+            if stored.get("hash") == identity["hash"]:
+                facts = {fact.key: fact for fact in FACTS}
+                return [Score(facts[s["key"]], Estimate(**s["estimate"]), s["note"]) for s in stored["scores"]]
+        except (ValueError, KeyError, TypeError):
+            build.report.note(f"{cached} is damaged; the scorecard runs are made again")
+    runs = cases(scorecard_design(build.quick))
+    build.report.scorecard(len(runs))
+    scores = score(run_all(runs, build.workers, on_done=lambda _: build.report.scorecard_run()))
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = {"hash": identity["hash"], "design": identity["design"],
+               "scores": [{"key": s.fact.key, "estimate": asdict(s.estimate), "note": s.note} for s in scores]}
+    write_atomic(cached, lambda p: p.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8"))
+    return scores
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """The data CSV, written the same way every time (fixed float format, no index, Unix newlines)."""
+    from experiments.results import write_atomic
+
+    write_atomic(path, lambda p: frame.to_csv(p, index=False, float_format=CSV_FLOAT, lineterminator="\n"))
+
+
+def make_figure(figure: Figure, build: Build) -> dict[str, Any]:
+    """Compute one figure's data, write its CSV (and Markdown for tables), draw it; its manifest entry."""
+    frame = figure.data(build)
+    out = build.out
+    files = [f"{figure.name}.csv"]
+    write_csv(frame, out / files[0])
+    if figure.kind == "table":
+        from experiments.results import write_atomic
+
+        write_atomic(out / f"{figure.name}.md", lambda p: p.write_text(
+            f"# {figure.title}\n\n{frame.to_markdown(index=False, floatfmt='.4g')}\n", encoding="utf-8"))
+        files.append(f"{figure.name}.md")
+    if figure.draw is not None:
+        from viz import figures as drawings
+
+        drawings.draw(figure.draw, frame, out / figure.name, quick=build.quick)
+        files += [f"{figure.name}.png", f"{figure.name}.pdf"]
+    sweeps = {name: build.spec(name).name for name in figure.sweeps}
+    return {"label": label(figure), "kind": figure.kind, "title": figure.title,
+            "sweeps": list(sweeps.values()) + (["scorecard-quick" if build.quick else "scorecard"]
+                                               if figure.scorecard else []),
+            "files": files, "data_sha256": {files[0]: sha256(out / files[0])}}
+
+
+def manifest(build: Build, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The build's manifest: nothing in it depends on the time, the machine or the worker count."""
+    sweeps = {}
+    for name in sorted({s for f in FIGURES if f.name in entries for s in f.sweeps}):
+        spec = build.spec(name)
+        sweeps[spec.name] = {"spec": f"experiments/sweeps/{name}.toml", "spec_hash": spec.hash(),
+                             "root_seed": spec.seed, "replicates": spec.replicates, "runs": run_count(spec),
+                             "steps": spec.steps, "folder": f"sweeps/{spec.name}",
+                             "seeds": "run i: SeedSequence(root_seed, spawn_key=(i,))"}
+    if any(f.scorecard for f in FIGURES if f.name in entries):
+        identity = build.scorecard_identity()
+        sweeps["scorecard-quick" if build.quick else "scorecard"] = {
+            "spec": "experiments/validation.py (Design)", "spec_hash": identity["hash"], "seeds": identity["seeds"],
+            "runs": identity["runs"], "design": identity["design"], "folder": "sweeps/scorecard"
+                                                                              + ("-quick" if build.quick else "")}
+    return {"build": "quick" if build.quick else "full", "code_version": git_commit() or "unknown",
+            "python": platform.python_version(), "packages": package_versions(FIGURE_PACKAGES),
+            "sweeps": sweeps, "figures": {name: entries[name] for name in NAMES if name in entries}}
+
+
+def previous_entries(out: Path, quick: bool) -> dict[str, dict[str, Any]]:
+    """Figures an earlier build of the same kind and code wrote into ``out`` whose data is still as recorded."""
+    try:
+        old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        if old.get("build") != ("quick" if quick else "full") or old.get("code_version") != (git_commit() or "unknown"):
+            return {}
+        return {name: entry for name, entry in old.get("figures", {}).items()
+                if name in NAMES and all((out / file).is_file() and sha256(out / file) == digest
+                                         for file, digest in entry.get("data_sha256", {}).items())}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
+def build(out: Path, *, only: list[str] | None = None, quick: bool = False, workers: int = 1,
+          executor: Executor | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+    """Make the figures ``only`` names (all by default) into ``out``; returns the manifest written.
+
+    The sweeps go to ``out/sweeps/<spec>`` and are reused when the build runs again (resumed when
+    unfinished). Also writes ``manifest.json``, the replication ``README.md`` and ``requirements-lock.txt``.
+    """
+    from experiments.results import write_atomic
+
+    chosen = select(only)
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    run = Build(out, quick=quick, workers=workers, executor=executor, reporter=reporter)
+    entries = previous_entries(out, quick) if only else {}
+    for i, figure in enumerate(chosen, start=1):
+        run.report.figure(figure, i, len(chosen))
+        entries[figure.name] = make_figure(figure, run)
+    result = manifest(run, entries)
+    write_atomic(out / MANIFEST, lambda p: p.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8"))
+    write_atomic(out / REQUIREMENTS, lambda p: p.write_text(requirements_lock(), encoding="utf-8"))
+    from experiments.replication import readme
+
+    seconds = time.perf_counter() - started
+    write_atomic(out / README, lambda p: p.write_text(readme(result, seconds=seconds, workers=workers,
+                                                             scheduler=executor is not None), encoding="utf-8"))
+    return result
+
+
+def requirements_lock() -> str:
+    """Every installed distribution at its exact version (``pip freeze`` form), sorted."""
+    import importlib.metadata
+
+    names = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and name.lower() not in names:
+            names[name.lower()] = f"{name}=={dist.version}"
+    return "\n".join(names[key] for key in sorted(names)) + "\n"
+
+
+def machine() -> str:
+    """The machine the build ran on, in one line."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        import psutil
+
+        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"
+
+
+def output_names() -> set[str]:
+    """Every name a build may write into its folder (a folder holding anything else is not a build's)."""
+    names = {MANIFEST, README, REQUIREMENTS, "sweeps"}
+    for figure in FIGURES:
+        names |= {f"{figure.name}{suffix}" for suffix in (".csv", ".md", ".png", ".pdf")}
+    return names
