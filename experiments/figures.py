@@ -181,6 +181,8 @@ class Build:
         self._specs: dict[str, SweepSpec] = {}
         self._results: dict[str, Any] = {}
         self._scores: list | None = None
+        self.runs_made = 0         # runs this build made (sweeps and scorecard) …
+        self.runs_reused = 0       # … and found done in the folder
 
     def spec(self, name: str) -> SweepSpec:
         if name not in self._specs:
@@ -204,6 +206,8 @@ class Build:
         spec, folder = self.spec(name), self.folder(name)
         todo, _ = pending_runs(spec, folder)
         self.report.sweep(spec, len(todo))
+        self.runs_made += len(todo)
+        self.runs_reused += run_count(spec) - len(todo)
         state = run_sweep(spec, folder, workers=self.workers, executor=self.executor,
                           on_progress=self.report.progress, on_note=self.report.note)
         if state.failed:
@@ -244,12 +248,14 @@ def _scorecard(build: Build) -> list:
         try:
             stored = json.loads(cached.read_text(encoding="utf-8"))
             if stored.get("hash") == identity["hash"]:
+                build.runs_reused += identity["runs"]
                 facts = {fact.key: fact for fact in FACTS}
                 return [Score(facts[s["key"]], Estimate(**s["estimate"]), s["note"]) for s in stored["scores"]]
         except (ValueError, KeyError, TypeError):
             build.report.note(f"{cached} is damaged; the scorecard runs are made again")
     runs = cases(scorecard_design(build.quick))
     build.report.scorecard(len(runs))
+    build.runs_made += len(runs)
     scores = score(run_all(runs, build.workers, on_done=lambda _: build.report.scorecard_run()))
     folder.mkdir(parents=True, exist_ok=True)
     payload = {"hash": identity["hash"], "design": identity["design"],
@@ -345,19 +351,28 @@ def build(out: Path, *, only: list[str] | None = None, quick: bool = False, work
     from experiments.replication import readme
 
     seconds = time.perf_counter() - started
-    write_atomic(out / README, lambda p: p.write_text(readme(result, seconds=seconds, workers=workers,
-                                                             scheduler=executor is not None), encoding="utf-8"))
+    write_atomic(out / README, lambda p: p.write_text(readme(
+        result, seconds=seconds, workers=workers, scheduler=executor is not None, runs_made=run.runs_made,
+        runs_reused=run.runs_reused, memory=worker_memory(run, entries)), encoding="utf-8"))
     return result
 
 
+def worker_memory(run: Build, entries: dict[str, Any]) -> float:
+    """The largest memory one worker process needs for the build's sweeps (bytes, ``experiments.budget``)."""
+    from experiments.budget import work_of
+
+    names = {s for f in FIGURES if f.name in entries for s in f.sweeps}
+    return max((work_of(run.spec(name)).memory_per_worker for name in names), default=0.0)
+
+
 def requirements_lock() -> str:
-    """Every installed distribution at its exact version (``pip freeze`` form), sorted."""
+    """Every installed distribution but this project at its exact version (``pip freeze`` form), sorted."""
     import importlib.metadata
 
     names = {}
     for dist in importlib.metadata.distributions():
         name = dist.metadata["Name"]
-        if name and name.lower() not in names:
+        if name and name.lower() != "bigwhoosh" and name.lower() not in names:
             names[name.lower()] = f"{name}=={dist.version}"
     return "\n".join(names[key] for key in sorted(names)) + "\n"
 

@@ -20,12 +20,13 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler: bool) -> str:
+def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler: bool, runs_made: int = 0,
+           runs_reused: int = 0, memory: float = 0.0) -> str:
     """The replication README of a build, from its manifest and how long it took."""
     from experiments.figures import machine
 
     quick = manifest["build"] == "quick"
-    command = "whoosh figures --quick" if quick else "make figures   # or: whoosh figures"
+    command = ".venv/bin/whoosh figures --quick" if quick else "make figures     # the same as .venv/bin/whoosh figures"
     lines = [
         f"# Replication package: Big Whoosh figures and tables ({manifest['build']} build)", "",
         "Every figure and table below is made by one command from the sweep specifications shipped in",
@@ -39,7 +40,7 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
         "## Instructions", "",
         "From a clone of the repository, on Linux with Python 3.11 or later:", "",
         "```", "make setup        # a virtual environment in .venv with the exact dependencies below",
-        f".venv/bin/{command}" if quick else command, "```", "",
+        command, "```", "",
         "The build writes into its folder (`--out`, default `runs/figures`, or `runs/figures-quick` with",
         "`--quick`): each figure as PNG and PDF with its data as CSV, each table as CSV and Markdown,",
         "`manifest.json`, this README and `requirements-lock.txt`. The sweeps' results go to `sweeps/` inside it;",
@@ -54,7 +55,8 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
         "", "- Every installed package at its exact version: `requirements-lock.txt`",
         "  (`pip install -r requirements-lock.txt` reproduces the environment).",
         f"- Code version: `{manifest['code_version']}` (git commit of the repository).",
-        "- Memory: under 2 GB per worker process for these sweeps.", "",
+        f"- Memory: about {memory / 2**30:.1f} GiB per worker process at most (the estimate of "
+        "`experiments/budget.py`); disk: under 1 GB.", "",
         "## Controlled randomness", "",
         "All randomness comes from numpy Generators seeded from each sweep's root seed: run *i* of a sweep",
         "uses `SeedSequence(root_seed, spawn_key=(i,))`, so a run's numbers do not depend on the worker count,",
@@ -65,11 +67,11 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
         seed = sweep.get("root_seed", f"0 … {len(sweep['seeds']) - 1}" if isinstance(sweep.get("seeds"), list) else "")
         lines.append(f"| {name} | `{sweep['spec']}` | {seed} | {sweep['runs']} | {sweep.get('steps', 'per experiment')} "
                      f"| `{sweep['spec_hash'][:16]}…` |")
-    how = f"a Dask cluster" if scheduler else f"{workers} local worker process{'es' if workers != 1 else ''}"
+    how = "a Dask cluster" if scheduler else f"{workers} local worker process{'es' if workers != 1 else ''}"
     lines += [
         "", "## Run time and hardware", "",
-        f"- This build: {_duration(seconds)} on {machine()}, with {how}"
-        " (sweeps already in the folder are reused, so a rebuild is faster).",
+        f"- This build: {_duration(seconds)} on {machine()}, with {how}; it made {runs_made} runs and reused "
+        f"{runs_reused} found in its folder.",
         f"- Reference: the full build takes {REFERENCE_TIMES['full']} and the quick build {REFERENCE_TIMES['quick']} on",
         f"  {REFERENCE_MACHINE}.", "",
         "## Figures and tables", "",

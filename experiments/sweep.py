@@ -31,7 +31,7 @@ from experiments import folder_lock, replicates, results
 from experiments.folder_lock import LOCK_FILE, FolderLock
 from experiments.provenance import PACKAGES, git_commit, package_versions
 from experiments.replicates import Precision
-from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base
+from experiments.sweep_spec import SweepSpec, run_overrides, run_table, spec_base, without_unused_features
 
 TASK_SECONDS = 5.0          # aim for tasks of about this much work: per-task overhead is then well under 5%
 BATCHES_PER_WORKER = 3      # …but at least this many tasks per worker, so the load balances
@@ -311,7 +311,8 @@ def open_folder(spec: SweepSpec, out: str | Path) -> SweepFolder:
 def _manifest(spec: SweepSpec, out: Path, notes: list[str]) -> dict[str, Any]:
     """The folder's manifest, written fresh for a new folder or rebuilt when damaged (the lock is held)."""
     existing = check_folder(spec, out)
-    if existing is not None and existing["spec"] != spec.model_dump(mode="json"):
+    if existing is not None and without_unused_features(existing["spec"]) != without_unused_features(
+            spec.model_dump(mode="json")):
         existing = None                          # the hash matches but the spec written beside it does not
     if existing is not None:
         if existing.get("finished") is not None:

@@ -106,10 +106,14 @@ class Factor(BaseModel):
 
     def _named_levels(self) -> Factor:
         """Levels are named sets of overrides: ``values`` become the names and ``keys`` every key they set."""
-        self.levels = {name: _flatten(overrides) for name, overrides in self.levels.items()}
-        keys = sorted({key for overrides in self.levels.values() for key in overrides})
         if not self.levels:
-            raise ValueError("levels must not be empty")
+            raise ValueError("levels must not be empty; allowed one or more named levels")
+        for name, overrides in self.levels.items():
+            try:
+                self.levels[name] = _flatten(overrides)
+            except ValueError as exc:
+                raise ValueError(f"levels.{name}: {exc}") from None
+        keys = sorted({key for overrides in self.levels.values() for key in overrides})
         for name in self.levels:
             if not LEVEL_PATTERN.fullmatch(name):
                 raise ValueError(f"levels: name {json.dumps(name)} is not a plain label; allowed 1 to 60 letters, "
@@ -117,9 +121,11 @@ class Factor(BaseModel):
         if not keys:
             raise ValueError("levels: no level sets any parameter; allowed levels of which at least one sets a key")
         if self.values is not None and self.values != list(self.levels) or self.keys and self.keys != keys:
-            raise ValueError("a factor with levels takes no keys or values: each level names its own overrides")
-        if self.min is not None or self.max is not None or self.at is not None:
-            raise ValueError("a factor with levels takes no min, max or at: each level names its own overrides")
+            raise ValueError("a factor with levels sets its keys and values from the levels; allowed levels "
+                             "without keys or values")
+        if self.min is not None or self.max is not None or self.at is not None or self.announce_months:
+            raise ValueError("a factor with levels takes no min, max, at or announce_months; allowed levels "
+                             "whose overrides say it all (a dated lever as a list of {at, value, announce_months})")
         self.values, self.keys = list(self.levels), keys
         return self
 
@@ -230,11 +236,8 @@ class SweepSpec(BaseModel):
         Raises:
             ParameterError: when the scenario cannot be read.
         """
-        spec = self.model_dump(mode="json")
-        if not spec["metrics"]["probes"]:
-            del spec["metrics"]["probes"]       # absent before probes existed: older folders keep their hash
-        factors = {name: {k: v for k, v in factor.items() if k != "levels" or v is not None}
-                   for name, factor in spec.pop("factors").items()}
+        spec = without_unused_features(self.model_dump(mode="json"))
+        factors = spec.pop("factors")
         scenario = spec.pop("scenario")
         spec["scenario"] = "(file)" if is_scenario_path(scenario) else scenario
         canonical = {"spec": _sorted_keys(spec),
@@ -247,6 +250,16 @@ class SweepSpec(BaseModel):
         """The SALib problem of a sampled design."""
         return {"num_vars": len(self.factors), "names": list(self.factors),
                 "bounds": [[f.min, f.max] for f in self.factors.values()]}
+
+
+def without_unused_features(dump: dict[str, Any]) -> dict[str, Any]:
+    """A spec's JSON dump without the fields older specs lack when unused (``levels`` None, ``probes`` empty):
+    a spec that uses neither hashes, and compares with a stored manifest, as it did before they existed."""
+    dump = {**dump, "factors": {name: {k: v for k, v in factor.items() if k != "levels" or v is not None}
+                                for name, factor in dump.get("factors", {}).items()}}
+    if isinstance(dump.get("metrics"), dict) and not dump["metrics"].get("probes", True):
+        dump["metrics"] = {k: v for k, v in dump["metrics"].items() if k != "probes"}
+    return dump
 
 
 def read_spec(path: str | Path, *, allow_large: bool = False) -> SweepSpec:
@@ -414,13 +427,18 @@ def _leaf_keys(values: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """A table of overrides with nested tables flattened to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
+    """A table of overrides with nested tables flattened to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``).
+
+    Raises:
+        ValueError: a key given twice (``"a.b" = 1`` beside ``a = {b = 2}``).
+    """
     flat: dict[str, Any] = {}
     for key, value in values.items():
-        if isinstance(value, dict) and value:
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
+        inner = _flatten(value, f"{prefix}{key}.") if isinstance(value, dict) and value else {f"{prefix}{key}": value}
+        for dotted_key, item in inner.items():
+            if dotted_key in flat:
+                raise ValueError(f"key {dotted_key!r} is set twice in one level; allowed each key once")
+            flat[dotted_key] = item
     return flat
 
 
