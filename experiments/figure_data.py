@@ -122,7 +122,8 @@ def whoosh_timing(build: Build) -> pd.DataFrame:
     for run in runs.itertuples(index=False):
         series = results.series[results.series["run_id"] == run.run_id].sort_values("step")
         door = door_month(series)
-        if door is None:
+        if door is None:       # kept as one row, so the figure can say how many runs never saw the door close
+            rows.append(pd.DataFrame({"arm": [run.arm], "replicate": [run.replicate], "door": ["none"]}))
             continue
         step, how = door
         enacted = np.flatnonzero(series["capital_controls_US"].to_numpy() > 0)

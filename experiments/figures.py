@@ -214,6 +214,10 @@ class Build:
             raise RuntimeError(f"sweep {spec.name}: {state.failed} run(s) failed; their errors are in "
                                f"{folder}/runs (status 'failed'); fix the cause and build again to rerun them")
         self._results[name] = load(folder)
+        made_by = self._results[name].manifest.get("git_commit")
+        if made_by != git_commit():
+            self.report.note(f"sweep {spec.name} in {folder} was made by code {made_by or 'unknown'}, not this "
+                             f"code ({git_commit() or 'unknown'}); delete the folder to remake it with this code")
         return self._results[name]
 
     def scorecard(self) -> list:
@@ -303,6 +307,7 @@ def manifest(build: Build, entries: dict[str, dict[str, Any]]) -> dict[str, Any]
         sweeps[spec.name] = {"spec": f"experiments/sweeps/{name}.toml", "spec_hash": spec.hash(),
                              "root_seed": spec.seed, "replicates": spec.replicates, "runs": run_count(spec),
                              "steps": spec.steps, "folder": f"sweeps/{spec.name}",
+                             "made_by_code": build.results(name).manifest.get("git_commit") or "unknown",
                              "seeds": "run i: SeedSequence(root_seed, spawn_key=(i,))"}
     if any(f.scorecard for f in FIGURES if f.name in entries):
         identity = build.scorecard_identity()

@@ -33,11 +33,11 @@ def sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory) -> tuple[Path, Path, subprocess.CompletedProcess]:
-    """Two quick builds from scratch: two workers, then one."""
+    """Two quick builds from scratch: two workers, then three (other batches, the same runs)."""
     base = tmp_path_factory.mktemp("figures")
     first = whoosh_cli("figures", "--quick", "--workers", "2", "--out", str(base / "a"))
     assert first.returncode == 0, first.stderr[-3000:]
-    second = whoosh_cli("figures", "--quick", "--workers", "1", "--out", str(base / "b"))
+    second = whoosh_cli("figures", "--quick", "--workers", "3", "--out", str(base / "b"))
     assert second.returncode == 0, second.stderr[-3000:]
     return base / "a", base / "b", first
 
@@ -184,3 +184,18 @@ def test_a_table_only_build_needs_no_sweep(tmp_path):
     manifest = json.loads((tmp_path / "t" / "manifest.json").read_text())
     assert list(manifest["figures"]) == ["parameters"] and manifest["sweeps"] == {}
     assert not (tmp_path / "t" / "sweeps").exists()
+
+
+# --------------------------------------------------------------------------- the shipped documents
+
+
+def test_docs_show_every_exhibit_with_its_command():
+    replication = (ROOT / "docs" / "REPLICATION.md").read_text()
+    figures_doc = (ROOT / "docs" / "FIGURES.md").read_text()
+    for figure in registry.FIGURES:
+        assert f"`whoosh figures --only {figure.name}`" in replication, figure.name
+        assert f"whoosh figures --only {figure.name}" in figures_doc, figure.name
+        if figure.draw is not None:
+            image = f"figures/{figure.name}.png"
+            assert f"({image})" in figures_doc and (ROOT / "docs" / image).is_file(), figure.name
+    assert "TBD" not in replication

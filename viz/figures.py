@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from experiments.figure_data import TIMING_WINDOW
 from viz.style import DOUBLE_COLUMN, JURISDICTION_COLOURS, PALETTE, SKILL_COLOURS, colour, publication, save
 
 QUICK_NOTE = "quick build: few seeds, small economy; not the paper's numbers"
@@ -95,14 +96,19 @@ def whoosh_timing(frame: pd.DataFrame) -> Figure:
         ax.plot(mean.index, mean.to_numpy(), color="#000000", lw=1.8, label="mean over runs")
         ax.axvline(0, color=PALETTE[3], lw=1.0, ls="--", label="door starts to close")
         runs = rows.drop_duplicates("replicate")
+        if (runs["door"] == "none").all():
+            ax.text(0.5, 0.5, "the door never started to close", transform=ax.transAxes, ha="center",
+                    va="center", color="#555555")
         enacted = runs["months_to_enactment"].dropna()
         if len(enacted):
             ax.axvline(float(enacted.median()), color=PALETTE[0], lw=1.0, ls=":", label="controls take effect (median)")
-        how = ", ".join(f"{n} by {kind}" for kind, n in runs["door"].value_counts().items())
+        how = ", ".join(f"{n} never closed" if kind == "none" else f"{n} by {kind}"
+                        for kind, n in runs["door"].value_counts().sort_index().items())
         ax.set_title(f"{arm}\n{len(runs)} run{'s' if len(runs) != 1 else ''} ({how or 'no door closed'})")
         ax.set_xlabel("months from the door starting to close")
+        ax.set_xlim(TIMING_WINDOW[0] - 1, TIMING_WINDOW[1] + 1)
     axes[0, 0].set_ylabel("AI talent leaving the US\n(thousand people a month)")
-    axes[0, 0].legend(loc="upper left")
+    axes[0, 0].legend(loc="center left")
     return fig
 
 
@@ -204,7 +210,7 @@ def sobol_indices(frame: pd.DataFrame) -> Figure:
         ax.set_yticks(y, rows["factor"].str.replace("_", " "))
         ax.invert_yaxis()
         ax.axvline(0, color="#444444", lw=0.6)
-        ax.set_title(rows["label"].iloc[0])
+        ax.set_title(f"{rows['label'].iloc[0]}\n(sum of S1 {rows['S1'].sum():.2f}, of ST {rows['ST'].sum():.2f})")
         ax.set_xlabel("Sobol index (share of output variance)")
     axes[0, -1].legend(loc="lower right")
     return fig
@@ -239,8 +245,10 @@ def scenario_discovery(frame: pd.DataFrame) -> Figure:
         ax.set_title(f"box {number}: coverage {first['coverage']:.0%}, density {first['density']:.0%}{flag}")
         ax.grid(False)
     first = frame.iloc[0]
-    fig.suptitle(f"Where the whoosh happens: {first['rule']} in {first['runs_of_interest']} of {first['runs']} runs "
-                 "(PRIM)", fontsize=9.5)
+    rule = str(first["rule"]).replace("talent_offshore_share_final >", "share of US-born AI talent abroad after the "
+                                      "last month >")
+    fig.suptitle(f"Where the whoosh happens: {rule} in {first['runs_of_interest']} of {first['runs']} runs (PRIM)",
+                 fontsize=9.5)
     fig.tight_layout()
     return fig
 
