@@ -92,7 +92,7 @@ def _olley_pakes(z: np.ndarray, sales: np.ndarray, market: np.ndarray, n: int) -
 
 class AllocationProbe:
     """The allocation measurements of one run, observed month by month (also a sweep probe: see
-    ``experiments.sweep.PROBES``).
+    ``experiments.sweep.probe_class``).
 
     Build it on a fresh model, call ``observe`` after every step and ``results`` at the end.
     """
@@ -203,7 +203,7 @@ class AllocationProbe:
         out["tfpr_dispersion_bits"] = float(np.mean(self.rpw_bits))
         last, home = frame.iloc[-12:], self.home_name
         out["fees_pct_gdp"] = 100 * frame["fees"].sum() / frame["gdp"].sum()
-        out["velocity_share_mean"] = float(frame["velocity_share"].mean())
+        out["velocity_share_average"] = float(frame["velocity_share"].mean())
         out["real_gdp_index"] = 100 * last["real_gdp"].mean() / frame["real_gdp"].iloc[:12].mean()
         out["real_gdp_home_index"] = 100 * last[f"real_gdp_{home}"].mean() / frame[f"real_gdp_{home}"].iloc[:12].mean()
         out["firm_exits_pct"] = 100 * 12 * frame["firm_exits"].sum() / max(frame["firms_alive"].sum(), 1)
@@ -229,7 +229,7 @@ def measure_labels(home: str) -> dict[str, str]:
         "tfpr_dispersion": "sd of log revenue per worker within markets, all",
         "tfpr_dispersion_bits": "sd of log revenue per worker within markets, bits",
         "fees_pct_gdp": "fees (% of GDP)",
-        "velocity_share_mean": "velocity share (fees / fees + profits)",
+        "velocity_share_average": "velocity share (fees / fees + profits)",
         "real_gdp_index": "real GDP, world, last year (index, start = 100)",
         "real_gdp_home_index": f"real GDP, {home}, last year (index, start = 100)",
         "firm_exits_pct": "firm exits (% of firms a year)",

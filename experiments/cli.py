@@ -766,7 +766,7 @@ def figures(
     """Build every figure and table of the paper from its sweeps (run or reused), with a replication README."""
     from experiments import figures as registry
     from experiments.budget import check_memory, work_of
-    from experiments.sweep import SweepError, SweepIOError
+    from experiments.sweep import SweepError, SweepIOError, check_folder
 
     out = out if out is not None else (registry.QUICK_OUT if quick else registry.FULL_OUT)
     try:
@@ -778,6 +778,14 @@ def figures(
     except (ValueError, ParameterError) as exc:
         raise BadInput(str(exc)) from None
     check_figures_dir(out, registry.output_names())
+    for spec in specs.values():
+        try:
+            check_folder(spec, out / "sweeps" / spec.name)
+        except SweepError:
+            raise BadInput(f"--out: {out / 'sweeps' / spec.name} holds results of another version of sweep "
+                           f"{spec.name} (its spec or base scenario changed); allowed: delete that folder to "
+                           "remake it, or another --out") from None
+    local_workers = workers
     executor, client = None, None
     if scheduler is not None:
         executor, client, workers = dask_executor(scheduler)
@@ -810,11 +818,11 @@ def figures(
                                      scorecard_run=lambda: bar.advance(task))
         try:
             manifest = registry.build(out, only=only, quick=quick, workers=workers, executor=executor,
-                                      reporter=reporter)
+                                      reporter=reporter, local_workers=local_workers)
         except SweepError as exc:
             bar.stop()
             raise BadInput(str(exc)) from None
-        except (SweepIOError, RuntimeError) as exc:
+        except (SweepIOError, RuntimeError, registry.FigureError) as exc:
             bar.stop()
             raise typer.TyperException(str(exc)) from None
         except OSError as exc:
@@ -839,10 +847,32 @@ def figures(
                   markup=False, highlight=False, soft_wrap=True)
 
 
+def _json_keys(path: Path) -> set[str]:
+    """The top-level keys of a JSON object file (empty when it is missing or not one)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return set(data) if isinstance(data, dict) else set()
+
+
 def check_figures_dir(out: Path, allowed: set[str]) -> None:
-    """Refuse an ``--out`` that is a file, is not writable, or holds files a figures build did not write."""
+    """Refuse an ``--out`` that is a file, is not writable, lies inside a sweep's results, or holds files a
+    figures build did not write."""
+    from experiments.folder_lock import LOCK_FILE
+
+    for folder in (out.absolute(), *out.absolute().parents):
+        if (folder / LOCK_FILE).exists() or (folder / "runs").is_dir() and "spec_hash" in _json_keys(folder / "manifest.json"):
+            raise BadInput(f"--out: {out} lies inside the sweep results folder {folder}; allowed a folder of its own")
+    if (out / "sweeps").exists() and not (out / "sweeps").is_dir():
+        raise BadInput(f"--out: {out / 'sweeps'} is a file; allowed a folder (a build keeps its sweeps there)")
     if out.is_dir():
-        foreign = sorted(name for name in os.listdir(out) if name not in allowed and not name.startswith("."))
+        try:
+            names = os.listdir(out)
+        except OSError as exc:
+            raise BadInput(f"--out: cannot read {out} ({exc.strerror or type(exc).__name__}); allowed a readable "
+                           "directory") from None
+        foreign = sorted(name for name in names if name not in allowed and not name.startswith("."))
         if foreign:
             raise BadInput(f"--out: {out} holds {foreign[0]!r}, which a figures build does not write; allowed a new "
                            "or empty folder, or one an earlier `whoosh figures` wrote")

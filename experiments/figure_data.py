@@ -25,7 +25,7 @@ JURISDICTIONS = ("US", "China", "EU", "Singapore", "UAE", "Switzerland")   # hom
 FULL_ARM = "essay's conditions"
 TIMING_ARMS = (FULL_ARM, "no anticipation")
 TIMING_WINDOW = (-36, 24)          # months before and after the door starts to close
-WHOOSH_OFFSHORE = 0.10             # a whoosh: at least 10% of US-born AI talent abroad after ten years
+WHOOSH_OFFSHORE = 0.10             # a whoosh: more than 10% of US-born AI talent abroad at the end of the run
 ALLOCATION_MEASURES = {
     "home_bits_selection_gain_pct": "selection gain of the money into US bits firms (%)",
     "productivity_sales_weighted_bits": "sales-weighted productivity of bits firms (index)",
@@ -160,12 +160,13 @@ def _mix_label(mix: Any) -> str:
 def carried_interest(build: Build) -> pd.DataFrame:
     """Venture share, fees, velocity share and real output against the carry tax (95% intervals)."""
     runs = _ok(build.results("carried-interest").runs).copy()
-    runs["mix"] = runs["us_allocator_mix"].map(_mix_label)
+    runs["mix"] = pd.Categorical(runs["us_allocator_mix"].map(_mix_label),
+                                 [_mix_label(mix) for mix in _levels(build, "carried-interest", "us_allocator_mix")])
     runs["venture_share_pct"] = 100.0 * runs["capital_share_venture_mean"]
     runs["fees_pct_gdp"] = 100.0 * runs["fees_mean"] / runs["gdp_mean"]
     runs["velocity_share_pct"] = 100.0 * runs["velocity_share_mean"]
-    untaxed = runs[runs["carry_tax"] == runs["carry_tax"].min()].groupby("mix")["real_gdp_mean"].mean()
-    runs["real_output_pct"] = 100.0 * (runs["real_gdp_mean"] / runs["mix"].map(untaxed) - 1.0)
+    untaxed = runs[runs["carry_tax"] == runs["carry_tax"].min()].groupby("mix", observed=True)["real_gdp_mean"].mean()
+    runs["real_output_pct"] = 100.0 * (runs["real_gdp_mean"] / runs["mix"].map(untaxed).astype(float) - 1.0)
     measures = {"venture_share_pct": "venture funds' share of capital (%)", "fees_pct_gdp": "fees (% of GDP)",
                 "velocity_share_pct": "velocity share: fees / (fees + profits) (%)",
                 "real_output_pct": "real output against no carry tax (%)"}
@@ -180,7 +181,7 @@ def allocation_regimes(build: Build) -> pd.DataFrame:
     return interval_rows(runs.sort_values("regime", kind="stable"), ["regime"], ALLOCATION_MEASURES)
 
 
-SOBOL_METRICS = {"talent_offshore_share_final": "US-born AI talent abroad after ten years",
+SOBOL_METRICS = {"talent_offshore_share_final": "US-born AI talent abroad at the end",
                  "peak_unemployment_home": "peak US unemployment"}
 
 
@@ -197,7 +198,7 @@ def sobol_indices(build: Build) -> pd.DataFrame:
 
 
 def scenario_discovery(build: Build) -> pd.DataFrame:
-    """PRIM boxes of the global-sensitivity runs in which at least ``WHOOSH_OFFSHORE`` of talent is abroad."""
+    """PRIM boxes of the global-sensitivity runs in which more than ``WHOOSH_OFFSHORE`` of talent is abroad."""
     from experiments.discovery import discover
 
     found = discover(build.results("global-sensitivity"), "talent_offshore_share_final", above=WHOOSH_OFFSHORE)

@@ -56,7 +56,7 @@ QUICK: dict[str, Quick] = {
     "whoosh-ablation": Quick(replicates=2, steps=84),          # the door closes around month 45 under big-whoosh
     "lockin-policy-space": Quick(replicates=1, steps=84, values={"controls_response": [0.0, 1.0],
                                                                  "surveillance": [0.0, 1.0]}),
-    "carried-interest": Quick(replicates=1, steps=60, values={"carry_tax": [0.0, 0.6]}),
+    "carried-interest": Quick(replicates=2, steps=60, values={"carry_tax": [0.0, 0.6]}),
     "allocation-regimes": Quick(replicates=2, steps=60),
     "global-sensitivity": Quick(replicates=1, steps=60, samples=2),
 }
@@ -82,7 +82,7 @@ FIGURES: tuple[Figure, ...] = (
            ("whoosh-ablation",), figure_data.whoosh_ablation, "whoosh_ablation"),
     Figure("whoosh-timing", "figure", "Timing: talent outflow around the month the door starts to close",
            ("whoosh-ablation",), figure_data.whoosh_timing, "whoosh_timing"),
-    Figure("lockin-policy-space", "figure", "Lock-in policy space: talent abroad after ten years",
+    Figure("lockin-policy-space", "figure", "Lock-in policy space: talent abroad at the end of the run",
            ("lockin-policy-space",), figure_data.lockin_policy_space, "lockin_policy_space"),
     Figure("carried-interest", "figure", "Carried-interest tax and the velocity of money",
            ("carried-interest",), figure_data.carried_interest, "carried_interest"),
@@ -175,14 +175,17 @@ class Build:
     """One build into ``out``: runs or reuses each sweep once, and hands its results to the figures."""
 
     def __init__(self, out: Path, *, quick: bool, workers: int, executor: Executor | None = None,
-                 reporter: Reporter | None = None) -> None:
+                 reporter: Reporter | None = None, local_workers: int | None = None) -> None:
         self.out, self.quick, self.workers, self.executor = out, quick, workers, executor
+        self.local_workers = local_workers or workers    # the scorecard's runs are local, even with a cluster
         self.report = reporter or Reporter()
+        self.code = git_commit() or "unknown"            # read once: a commit made during a build changes nothing
         self._specs: dict[str, SweepSpec] = {}
         self._results: dict[str, Any] = {}
         self._scores: list | None = None
         self.runs_made = 0         # runs this build made (sweeps and scorecard) …
         self.runs_reused = 0       # … and found done in the folder
+        self.scorecard_made_by = "unknown"
 
     def spec(self, name: str) -> SweepSpec:
         if name not in self._specs:
@@ -191,6 +194,28 @@ class Build:
 
     def folder(self, name: str) -> Path:
         return self.out / "sweeps" / self.spec(name).name
+
+    @property
+    def scorecard_folder(self) -> Path:
+        return self.out / "sweeps" / ("scorecard-quick" if self.quick else "scorecard")
+
+    def made_by(self, name: str) -> str:
+        """The code version that made sweep ``name``'s results (read from its folder; nothing is run)."""
+        from experiments.results import read_manifest
+
+        if name in self._results:
+            manifest = self._results[name].manifest
+        else:
+            try:
+                manifest = read_manifest(self.folder(name)) or {}
+            except ValueError:
+                manifest = {}
+        return manifest.get("git_commit") or "unknown"
+
+    def _note_other_code(self, what: str, made_by: str, where: Path) -> None:
+        if made_by != self.code:
+            self.report.note(f"{what} in {where} was made by code {made_by}, not this code ({self.code}); delete "
+                             "the folder to remake it with this code")
 
     def results(self, name: str):
         """The complete results of sweep ``name``, running whatever runs its folder does not hold yet.
@@ -214,10 +239,7 @@ class Build:
             raise RuntimeError(f"sweep {spec.name}: {state.failed} run(s) failed; their errors are in "
                                f"{folder}/runs (status 'failed'); fix the cause and build again to rerun them")
         self._results[name] = load(folder)
-        made_by = self._results[name].manifest.get("git_commit")
-        if made_by != git_commit():
-            self.report.note(f"sweep {spec.name} in {folder} was made by code {made_by or 'unknown'}, not this "
-                             f"code ({git_commit() or 'unknown'}); delete the folder to remake it with this code")
+        self._note_other_code(f"sweep {spec.name}", self.made_by(name), folder)
         return self._results[name]
 
     def scorecard(self) -> list:
@@ -241,31 +263,41 @@ class Build:
 
 
 def _scorecard(build: Build) -> list:
-    from experiments.results import write_atomic
     from experiments.estimators import Estimate
+    from experiments.results import write_atomic
     from experiments.validation import FACTS, Score, cases, run_all, score
 
     identity = build.scorecard_identity()
-    folder = build.out / "sweeps" / ("scorecard-quick" if build.quick else "scorecard")
+    folder = build.scorecard_folder
     cached = folder / "scores.json"
-    if cached.is_file():
+    if cached.exists():
         try:
             stored = json.loads(cached.read_text(encoding="utf-8"))
+            if not isinstance(stored, dict):
+                raise ValueError("not a JSON object")
             if stored.get("hash") == identity["hash"]:
-                build.runs_reused += identity["runs"]
                 facts = {fact.key: fact for fact in FACTS}
-                return [Score(facts[s["key"]], Estimate(**s["estimate"]), s["note"]) for s in stored["scores"]]
-        except (ValueError, KeyError, TypeError):
-            build.report.note(f"{cached} is damaged; the scorecard runs are made again")
+                scores = [Score(facts[s["key"]], Estimate(**s["estimate"]), s["note"]) for s in stored["scores"]]
+                build.runs_reused += identity["runs"]
+                build.scorecard_made_by = str(stored.get("made_by_code", "unknown"))
+                build._note_other_code("the scorecard", build.scorecard_made_by, folder)
+                return scores
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            build.report.note(f"{cached} is damaged or unreadable; the scorecard runs are made again")
     runs = cases(scorecard_design(build.quick))
     build.report.scorecard(len(runs))
     build.runs_made += len(runs)
-    scores = score(run_all(runs, build.workers, on_done=lambda _: build.report.scorecard_run()))
+    scores = score(run_all(runs, build.local_workers, on_done=lambda _: build.report.scorecard_run()))
     folder.mkdir(parents=True, exist_ok=True)
-    payload = {"hash": identity["hash"], "design": identity["design"],
+    build.scorecard_made_by = build.code
+    payload = {"hash": identity["hash"], "design": identity["design"], "made_by_code": build.code,
                "scores": [{"key": s.fact.key, "estimate": asdict(s.estimate), "note": s.note} for s in scores]}
     write_atomic(cached, lambda p: p.write_text(json.dumps(payload, indent=1, default=str), encoding="utf-8"))
     return scores
+
+
+class FigureError(Exception):
+    """A figure's summary cannot be computed from its sweeps (one line; the sweeps stay for the next build)."""
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -277,7 +309,10 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
 
 def make_figure(figure: Figure, build: Build) -> dict[str, Any]:
     """Compute one figure's data, write its CSV (and Markdown for tables), draw it; its manifest entry."""
-    frame = figure.data(build)
+    try:
+        frame = figure.data(build)
+    except ValueError as exc:           # e.g. a metric constant over a quick sweep's few runs
+        raise FigureError(f"{figure.name}: {exc}") from None
     out = build.out
     files = [f"{figure.name}.csv"]
     write_csv(frame, out / files[0])
@@ -294,8 +329,7 @@ def make_figure(figure: Figure, build: Build) -> dict[str, Any]:
         files += [f"{figure.name}.png", f"{figure.name}.pdf"]
     sweeps = {name: build.spec(name).name for name in figure.sweeps}
     return {"label": label(figure), "kind": figure.kind, "title": figure.title,
-            "sweeps": list(sweeps.values()) + (["scorecard-quick" if build.quick else "scorecard"]
-                                               if figure.scorecard else []),
+            "sweeps": list(sweeps.values()) + ([build.scorecard_folder.name] if figure.scorecard else []),
             "files": files, "data_sha256": {files[0]: sha256(out / files[0])}}
 
 
@@ -307,34 +341,57 @@ def manifest(build: Build, entries: dict[str, dict[str, Any]]) -> dict[str, Any]
         sweeps[spec.name] = {"spec": f"experiments/sweeps/{name}.toml", "spec_hash": spec.hash(),
                              "root_seed": spec.seed, "replicates": spec.replicates, "runs": run_count(spec),
                              "steps": spec.steps, "folder": f"sweeps/{spec.name}",
-                             "made_by_code": build.results(name).manifest.get("git_commit") or "unknown",
+                             "made_by_code": build.made_by(name),
                              "seeds": "run i: SeedSequence(root_seed, spawn_key=(i,))"}
     if any(f.scorecard for f in FIGURES if f.name in entries):
         identity = build.scorecard_identity()
-        sweeps["scorecard-quick" if build.quick else "scorecard"] = {
+        sweeps[build.scorecard_folder.name] = {
             "spec": "experiments/validation.py (Design)", "spec_hash": identity["hash"], "seeds": identity["seeds"],
-            "runs": identity["runs"], "design": identity["design"], "folder": "sweeps/scorecard"
-                                                                              + ("-quick" if build.quick else "")}
-    return {"build": "quick" if build.quick else "full", "code_version": git_commit() or "unknown",
+            "runs": identity["runs"], "design": identity["design"], "folder": f"sweeps/{build.scorecard_folder.name}",
+            "made_by_code": build.scorecard_made_by if build._scores is not None else _stored_scorecard_code(build)}
+    return {"build": "quick" if build.quick else "full", "code_version": build.code,
             "python": platform.python_version(), "packages": package_versions(FIGURE_PACKAGES),
             "sweeps": sweeps, "figures": {name: entries[name] for name in NAMES if name in entries}}
 
 
-def previous_entries(out: Path, quick: bool) -> dict[str, dict[str, Any]]:
+def _stored_scorecard_code(build: Build) -> str:
+    try:
+        return str(json.loads((build.scorecard_folder / "scores.json").read_text(encoding="utf-8"))["made_by_code"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "unknown"
+
+
+ENTRY_KEYS = {"label", "kind", "title", "sweeps", "files", "data_sha256"}
+
+
+def previous_entries(out: Path, build: Build) -> dict[str, dict[str, Any]]:
     """Figures an earlier build of the same kind and code wrote into ``out`` whose data is still as recorded."""
     try:
         old = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        if old.get("build") != ("quick" if quick else "full") or old.get("code_version") != (git_commit() or "unknown"):
+        if old.get("build") != ("quick" if build.quick else "full") or old.get("code_version") != build.code:
             return {}
-        return {name: entry for name, entry in old.get("figures", {}).items()
-                if name in NAMES and all((out / file).is_file() and sha256(out / file) == digest
-                                         for file, digest in entry.get("data_sha256", {}).items())}
+        kept = {}
+        for name, entry in old.get("figures", {}).items():
+            if name not in NAMES or not isinstance(entry, dict) or set(entry) != ENTRY_KEYS:
+                continue
+            digests = entry["data_sha256"]
+            if (isinstance(digests, dict) and len(digests) == 1
+                    and all((out / file).is_file() and sha256(out / file) == digest for file, digest in digests.items())):
+                kept[name] = entry
+        return kept
     except (OSError, ValueError, AttributeError, TypeError):
         return {}
 
 
+def write_manifest(out: Path, result: dict[str, Any]) -> None:
+    from experiments.results import write_atomic
+
+    write_atomic(out / MANIFEST, lambda p: p.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8"))
+
+
 def build(out: Path, *, only: list[str] | None = None, quick: bool = False, workers: int = 1,
-          executor: Executor | None = None, reporter: Reporter | None = None) -> dict[str, Any]:
+          executor: Executor | None = None, reporter: Reporter | None = None,
+          local_workers: int | None = None) -> dict[str, Any]:
     """Make the figures ``only`` names (all by default) into ``out``; returns the manifest written.
 
     The sweeps go to ``out/sweeps/<spec>`` and are reused when the build runs again (resumed when
@@ -345,13 +402,15 @@ def build(out: Path, *, only: list[str] | None = None, quick: bool = False, work
     chosen = select(only)
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
-    run = Build(out, quick=quick, workers=workers, executor=executor, reporter=reporter)
-    entries = previous_entries(out, quick) if only else {}
+    run = Build(out, quick=quick, workers=workers, executor=executor, reporter=reporter, local_workers=local_workers)
+    entries = previous_entries(out, run) if only else {}
     for i, figure in enumerate(chosen, start=1):
         run.report.figure(figure, i, len(chosen))
+        entries.pop(figure.name, None)
+        write_manifest(out, manifest(run, entries))      # an interrupted build lists only what it finished
         entries[figure.name] = make_figure(figure, run)
     result = manifest(run, entries)
-    write_atomic(out / MANIFEST, lambda p: p.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8"))
+    write_manifest(out, result)
     write_atomic(out / REQUIREMENTS, lambda p: p.write_text(requirements_lock(), encoding="utf-8"))
     from experiments.replication import readme
 

@@ -30,8 +30,12 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
     lines = [
         f"# Replication package: Big Whoosh figures and tables ({manifest['build']} build)", "",
         "Every figure and table below is made by one command from the sweep specifications shipped in",
-        "`experiments/sweeps/`; nothing is read from outside the repository. The numbers are simulated: there",
-        "are no external data to obtain, and no data-use restrictions.", "",
+        "`experiments/sweeps/`; nothing is read from outside the repository.", "",
+        "## Data availability and provenance", "",
+        "The numbers are simulated by the model in this repository: there are no data files to obtain and no",
+        "data-use restrictions. The model's parameters are calibrated to published sources, which Table 2",
+        "(`parameters.csv`) cites parameter by parameter; the stylized facts of Table 1 cite theirs",
+        "(`scorecard.csv`, column `source`).", "",
     ]
     if quick:
         lines += ["**This is a quick build**: fewer seeds, a smaller economy and shorter runs, to check the",
@@ -39,28 +43,36 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
     lines += [
         "## Instructions", "",
         "From a clone of the repository, on Linux with Python 3.11 or later:", "",
-        "```", "make setup        # a virtual environment in .venv with the exact dependencies below",
+        "```", "make setup        # a virtual environment in .venv with the project and its dependencies",
         command, "```", "",
         "The build writes into its folder (`--out`, default `runs/figures`, or `runs/figures-quick` with",
         "`--quick`): each figure as PNG and PDF with its data as CSV, each table as CSV and Markdown,",
         "`manifest.json`, this README and `requirements-lock.txt`. The sweeps' results go to `sweeps/` inside it;",
         "running the command again reuses them (and resumes an interrupted build), `--workers N` sets the local",
-        "worker processes and `--scheduler ADDRESS` runs the sweeps on a Dask cluster. The results do not depend",
-        "on either: `manifest.json` records the SHA-256 of every data CSV, identical from one build to the next.", "",
+        "worker processes and `--scheduler ADDRESS` runs the sweeps on a Dask cluster (Table 1's stylized-facts",
+        "runs stay local, on `--workers` processes). The results do not depend on either: `manifest.json` records",
+        "the SHA-256 of every data CSV, identical from one build to the next.", "",
+        "## Description of programs", "",
+        "- `experiments/figures.py`: the registry (each exhibit, its sweeps, summary and plot) and the build;",
+        "- `experiments/sweeps/*.toml`: the sweep specifications; `experiments/sweep.py`: the sweep engine;",
+        "- `experiments/figure_data.py`: what each exhibit shows, computed from its sweeps (the data CSVs);",
+        "- `viz/figures.py`, `viz/style.py`: the plots; `experiments/validation.py`: the stylized facts;",
+        "- `model/`: the model (docs/ODD.md describes it).", "",
         "## Computational requirements", "",
         f"- Python {manifest['python']}; the packages the figures use, at the versions of this build:", "",
     ]
     lines += [f"  - {name} {version}" for name, version in manifest["packages"].items()]
     lines += [
-        "", "- Every installed package at its exact version: `requirements-lock.txt`",
-        "  (`pip install -r requirements-lock.txt` reproduces the environment).",
+        "", "- Every installed package at its exact version: `requirements-lock.txt`. To reproduce the environment:",
+        "  `python -m venv .venv && .venv/bin/pip install -r requirements-lock.txt && .venv/bin/pip install -e . --no-deps`.",
         f"- Code version: `{manifest['code_version']}` (git commit of the repository).",
         f"- Memory: about {memory / 2**30:.1f} GiB per worker process at most (the estimate of "
         "`experiments/budget.py`); disk: under 1 GB.", "",
         "## Controlled randomness", "",
-        "All randomness comes from numpy Generators seeded from each sweep's root seed: run *i* of a sweep",
-        "uses `SeedSequence(root_seed, spawn_key=(i,))`, so a run's numbers do not depend on the worker count,",
-        "the executor or the order runs finish in. The scorecard's runs use seeds 0 … n-1 per experiment.", "",
+        "All randomness comes from numpy Generators seeded from each sweep's root seed: run *i* of a sweep gets",
+        "the model seed `SeedSequence(root_seed, spawn_key=(i,)).generate_state(1, numpy.uint64)[0] >> 1`",
+        "(`experiments/sweep_spec.py`, `run_seed`), so a run's numbers do not depend on the worker count, the",
+        "executor or the order runs finish in. The scorecard's runs use model seeds 0 … n-1 per experiment.", "",
         "| sweep | spec | root seed | runs | months | spec hash (SHA-256) |", "|---|---|---|---|---|---|",
     ]
     for name, sweep in manifest["sweeps"].items():
@@ -84,5 +96,7 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
         lines.append(f"| {entry['label']} | {entry['title']} | `whoosh figures{flag} --only {name}` | {files} | "
                      f"`{digest[:16]}…` |")
     lines += ["", "Each figure's sweeps are listed in `manifest.json` (`figures.<name>.sweeps`), and their specs",
-              "in `experiments/sweeps/`; `experiments/figures.py` declares which summary and plot make each exhibit.", ""]
+              "in `experiments/sweeps/`; `experiments/figures.py` declares which summary and plot make each exhibit.",
+              "`manifest.json` also records which code version made each sweep (`made_by_code`).", "",
+              "## License", "", "The code is under the MIT license (`pyproject.toml`).", ""]
     return "\n".join(lines)

@@ -27,7 +27,7 @@ A spec is a TOML file (``experiments/sweeps/*.toml``)::
     [metrics]
     summary = ["unemployment", "talent_offshore_share"]   # final, mean and peak per run
     series = ["unemployment"]                              # kept month by month
-    probes = ["allocation"]                                # optional in-run measurements (experiments.sweep.PROBES)
+    probes = ["allocation"]                                # optional in-run measurements (experiments.sweep.probe_class)
 
 Every factor value (grid values, or both ends of a range) is checked by building the parameters
 it produces, so a bad spec fails before any run starts, with one line naming key, value and what
@@ -62,7 +62,7 @@ from model.parameters import check_month, is_block
 SWEEPS_DIR = Path(__file__).parent / "sweeps"
 SHIPPED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")     # a shipped spec named without path or suffix
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-PROBES = ("allocation",)     # in-run measurements besides the metrics (experiments.sweep.PROBES)
+PROBES = ("allocation",)     # in-run measurements besides the metrics (experiments.sweep.probe_class)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 NAME_MAX = 100
 FACTOR_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -215,12 +215,26 @@ class SweepSpec(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _probe_columns(self) -> SweepSpec:
+        if not self.metrics.probes:
+            return self
+        from experiments.allocation import MEASURES    # the only probe; imported only when a spec uses it
+
+        taken = {column.lower() for column in (*reserved_columns(self.metrics.summary), *self.factors)}
+        clash = [column for column in MEASURES if column.lower() in taken]
+        if clash:
+            raise ValueError(f"metrics.probes: the allocation probe's column {clash[0]!r} is also a factor or summary "
+                             "column; allowed names that differ from the probe's columns")
+        return self
+
+    @model_validator(mode="after")
     def _design_fits_factors(self) -> SweepSpec:
         for name, factor in self.factors.items():
             if self.design == "grid" and factor.values is None:
                 raise ValueError(f"factors.{name}: a grid design needs values = [...]")
             if self.design != "grid" and factor.values is not None:
-                raise ValueError(f"factors.{name}: a {self.design} design needs min and max, not values")
+                raise ValueError(f"factors.{name}: a {self.design} design needs min and max, not values or "
+                                 "named levels (those are for grid designs)")
         if self.design == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples: value {self.samples} is not a power of 2; allowed a power of 2 for sobol")
         return self

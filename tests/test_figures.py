@@ -86,6 +86,63 @@ def test_rebuilding_reuses_the_sweeps_and_keeps_the_other_figures(builds):
     assert (out / "manifest.json").read_text() == before
 
 
+def test_a_build_on_a_dask_cluster_gives_the_same_hashes(builds, tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import LocalCluster
+
+    out, _, _ = builds
+    saved = dict(os.environ)      # a LocalCluster sets variables for its workers: later tests must not see them
+    try:
+        with LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None,
+                          silence_logs=50) as cluster:
+            result = whoosh_cli("figures", "--quick", "--only", "carried-interest", "--scheduler",
+                                cluster.scheduler_address, "--out", str(tmp_path / "dask"))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    assert result.returncode == 0, result.stderr[-2000:]
+    local = json.loads((out / "manifest.json").read_text())["figures"]["carried-interest"]
+    remote = json.loads((tmp_path / "dask" / "manifest.json").read_text())["figures"]["carried-interest"]
+    assert remote["data_sha256"] == local["data_sha256"]
+
+
+def test_an_out_inside_a_sweep_folder_is_refused(builds):
+    out, _, _ = builds
+    inside = out / "sweeps" / "whoosh-ablation-quick" / "figures"
+    result = whoosh_cli("figures", "--quick", "--only", "parameters", "--out", str(inside))
+    assert result.returncode == 2 and "lies inside the sweep results folder" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and not inside.exists()
+
+
+def test_a_sweep_folder_of_another_spec_is_refused_before_anything_runs(builds, tmp_path):
+    import shutil
+
+    out, _, _ = builds
+    target = tmp_path / "build"
+    shutil.copytree(out / "sweeps" / "robot-wave-paths-quick", target / "sweeps" / "carried-interest-quick")
+    result = whoosh_cli("figures", "--quick", "--only", "carried-interest", "--out", str(target))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "carried-interest-quick holds results of another version" in result.stderr
+    assert sorted(os.listdir(target)) == ["sweeps"]
+
+
+def test_a_damaged_scorecard_cache_is_remade_with_a_note(tmp_path, monkeypatch):
+    from experiments import validation
+
+    monkeypatch.setattr(validation, "run_all", lambda runs, workers, on_done=None: [])
+    monkeypatch.setattr(validation, "score", lambda records: [])
+    notes = []
+    build = registry.Build(tmp_path, quick=True, workers=1, reporter=registry.Reporter(note=notes.append))
+    build.scorecard_folder.mkdir(parents=True)
+    for damaged in ("[]", "{not json", '{"hash": 1, "scores": 2}'):
+        (build.scorecard_folder / "scores.json").write_text(damaged)
+        build._scores = None
+        assert build.scorecard() == []
+        stored = json.loads((build.scorecard_folder / "scores.json").read_text())
+        assert stored["hash"] == build.scorecard_identity()["hash"] and stored["made_by_code"] == build.code
+    assert sum("damaged" in note for note in notes) == 2      # the third is valid JSON of another design: remade
+
+
 def test_progress_names_each_figure_and_sweep(builds):
     _, _, first = builds
     for figure in registry.FIGURES:

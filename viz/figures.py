@@ -22,7 +22,7 @@ QUICK_NOTE = "quick build: few seeds, small economy; not the paper's numbers"
 def draw(name: str, frame: pd.DataFrame, stem: Path, *, quick: bool = False) -> list[Path]:
     """Draw figure ``name`` (a function of this module) from ``frame``; write ``stem``.png and .pdf."""
     with publication():
-        fig = globals()[name](frame)
+        fig = DRAWINGS[name](frame)
         if quick:
             fig.text(0.995, 1.01, QUICK_NOTE, ha="right", va="bottom", fontsize=6.5, color="#b2182b")
         return save(fig, stem)
@@ -32,6 +32,11 @@ def _years(dates: pd.Series) -> np.ndarray:
     """'YYYY-MM' dates as decimal years (a month's start)."""
     parts = dates.astype(str).str.split("-", expand=True).astype(int)
     return (parts[0] + (parts[1] - 1) / 12.0).to_numpy()
+
+
+def _interval(rows: pd.DataFrame) -> list:
+    """Error-bar lengths below and above each mean (from its 95% interval)."""
+    return [rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]]
 
 
 def _band(ax, x, frame: pd.DataFrame, colour_: str, label: str, alpha: float = 0.18, lw: float = 1.4) -> None:
@@ -58,7 +63,8 @@ def robot_wave_unemployment(frame: pd.DataFrame) -> Figure:
             if row == 0:
                 ax.set_title(f"robot deployment × {level:g}")
             if col == 0:
-                ax.set_ylabel(f"unemployment (%)\nby {panel}")
+                ax.set_ylabel("unemployment (%)\nby skill, all jurisdictions" if panel == "skill"
+                              else "unemployment (%)\nby jurisdiction")
             if row == 1:
                 ax.set_xlabel("year")
         axes[row, -1].legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -144,7 +150,7 @@ def carried_interest(frame: pd.DataFrame) -> Figure:
         rows = frame[frame["measure"] == measure]
         for i, mix in enumerate(mixes):
             line = rows[rows["mix"] == mix]
-            ax.errorbar(line["carry_tax"], line["mean"], yerr=[line["mean"] - line["ci_low"], line["ci_high"] - line["mean"]],
+            ax.errorbar(line["carry_tax"], line["mean"], yerr=_interval(line),
                         color=colour(i), marker="o", ms=3, capsize=2, label=mix)
         title, _, unit = rows["label"].iloc[0].rpartition(" (")
         ax.set_title(title)
@@ -179,7 +185,7 @@ def allocation_regimes(frame: pd.DataFrame) -> Figure:
         for k, measure in enumerate(measures):
             rows = frame[frame["measure"] == measure].set_index("regime").reindex(regimes)
             offset = (k - (len(measures) - 1) / 2) * 0.22
-            ax.errorbar(x + offset, rows["mean"], yerr=[rows["mean"] - rows["ci_low"], rows["ci_high"] - rows["mean"]],
+            ax.errorbar(x + offset, rows["mean"], yerr=_interval(rows),
                         fmt="o", ms=4, capsize=2, color=colour(k), lw=1.0,
                         label=measure.split("_")[0] if len(measures) > 1 else None)
         ax.set_xticks(x, [REGIME_SHORT.get(r, r) for r in regimes], fontsize=7)
@@ -274,3 +280,7 @@ def scorecard(frame: pd.DataFrame) -> Figure:
     passed = int(frame["passed"].sum())
     ax.set_title(f"The stylized-facts scorecard: {passed} of {len(frame)} facts in band", pad=18)
     return fig
+
+
+DRAWINGS = {f.__name__: f for f in (robot_wave_unemployment, whoosh_ablation, whoosh_timing, lockin_policy_space,
+                                    carried_interest, allocation_regimes, sobol_indices, scenario_discovery, scorecard)}
