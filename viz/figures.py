@@ -218,7 +218,9 @@ def sobol_indices(frame: pd.DataFrame) -> Figure:
         ax.axvline(0, color="#444444", lw=0.6)
         ax.set_title(f"{rows['label'].iloc[0]}\n(sum of S1 {rows['S1'].sum():.2f}, of ST {rows['ST'].sum():.2f})")
         ax.set_xlabel("Sobol index (share of output variance)")
-    axes[0, -1].legend(loc="lower right")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=2)
     return fig
 
 
@@ -251,8 +253,9 @@ def scenario_discovery(frame: pd.DataFrame) -> Figure:
         ax.set_title(f"box {number}: coverage {first['coverage']:.0%}, density {first['density']:.0%}{flag}")
         ax.grid(False)
     first = frame.iloc[0]
-    rule = str(first["rule"]).replace("talent_offshore_share_final >", "share of US-born AI talent abroad after the "
-                                      "last month >")
+    metric, _, bound = str(first["rule"]).partition(" > ")
+    rule = (f"more than {float(bound):.0%} of US-born AI talent abroad at the end"
+            if metric == "talent_offshore_share_final" and bound else str(first["rule"]))
     fig.suptitle(f"Where the whoosh happens: {rule} in {first['runs_of_interest']} of {first['runs']} runs (PRIM)",
                  fontsize=9.5)
     fig.tight_layout()
