@@ -102,15 +102,19 @@ def whoosh_ablation(build: Build) -> pd.DataFrame:
     return band(series, ["arm", "step", "date"])
 
 
-def door_month(run: pd.DataFrame) -> tuple[int, str] | None:
-    """The step at which a run's door starts to close: controls announced, or else enacted (None: never)."""
+def door_month(run: pd.DataFrame) -> tuple[int, str, float] | None:
+    """When a run's door starts to close: the step the controls are announced, or else enacted, how, and the
+    months from then to their taking effect (NaN: never). None when the door never starts to close."""
+    steps = run["step"].to_numpy()
     announced = np.flatnonzero(run["controls_announced_US"].to_numpy() > 0)
     enacted = np.flatnonzero(run["capital_controls_US"].to_numpy() > 0)
     if len(announced) and (not len(enacted) or announced[0] <= enacted[0]):
-        return int(run["step"].iloc[announced[0]]), "announcement"
-    if len(enacted):
-        return int(run["step"].iloc[enacted[0]]), "enactment"
-    return None
+        step, how = int(steps[announced[0]]), "announcement"
+    elif len(enacted):
+        step, how = int(steps[enacted[0]]), "enactment"
+    else:
+        return None
+    return step, how, float(steps[enacted[0]] - step) if len(enacted) else float("nan")
 
 
 def whoosh_timing(build: Build) -> pd.DataFrame:
@@ -119,15 +123,14 @@ def whoosh_timing(build: Build) -> pd.DataFrame:
     runs = _ok(results.runs)
     runs = runs[runs["arm"].isin(TIMING_ARMS)].sort_values("run_id")
     rows = []
+    by_run = dict(tuple(results.series[results.series["run_id"].isin(runs["run_id"])].groupby("run_id")))
     for run in runs.itertuples(index=False):
-        series = results.series[results.series["run_id"] == run.run_id].sort_values("step")
+        series = by_run[run.run_id].sort_values("step")
         door = door_month(series)
         if door is None:       # kept as one row, so the figure can say how many runs never saw the door close
             rows.append(pd.DataFrame({"arm": [run.arm], "replicate": [run.replicate], "door": ["none"]}))
             continue
-        step, how = door
-        enacted = np.flatnonzero(series["capital_controls_US"].to_numpy() > 0)
-        to_enactment = float(series["step"].iloc[enacted[0]] - step) if len(enacted) else float("nan")
+        step, how, to_enactment = door
         relative = series["step"].to_numpy() - step
         keep = (relative >= TIMING_WINDOW[0]) & (relative <= TIMING_WINDOW[1])
         rows.append(pd.DataFrame({

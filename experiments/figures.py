@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import time
 from collections.abc import Callable
@@ -28,6 +27,8 @@ import pandas as pd
 
 from experiments import figure_data
 from experiments.provenance import PACKAGES, git_commit, package_versions
+from experiments.replication import readme, requirements_lock
+from experiments.results import write_atomic
 from experiments.sweep_spec import SweepSpec, read_spec, run_count
 
 FULL_OUT = Path("runs") / "figures"
@@ -264,7 +265,6 @@ class Build:
 
 def _scorecard(build: Build) -> list:
     from experiments.estimators import Estimate
-    from experiments.results import write_atomic
     from experiments.validation import FACTS, Score, cases, run_all, score
 
     identity = build.scorecard_identity()
@@ -302,8 +302,6 @@ class FigureError(Exception):
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """The data CSV, written the same way every time (fixed float format, no index, Unix newlines)."""
-    from experiments.results import write_atomic
-
     write_atomic(path, lambda p: frame.to_csv(p, index=False, float_format=CSV_FLOAT, lineterminator="\n"))
 
 
@@ -317,8 +315,6 @@ def make_figure(figure: Figure, build: Build) -> dict[str, Any]:
     files = [f"{figure.name}.csv"]
     write_csv(frame, out / files[0])
     if figure.kind == "table":
-        from experiments.results import write_atomic
-
         write_atomic(out / f"{figure.name}.md", lambda p: p.write_text(
             f"# {figure.title}\n\n{frame.to_markdown(index=False, floatfmt='.4g')}\n", encoding="utf-8"))
         files.append(f"{figure.name}.md")
@@ -384,8 +380,6 @@ def previous_entries(out: Path, build: Build) -> dict[str, dict[str, Any]]:
 
 
 def write_manifest(out: Path, result: dict[str, Any]) -> None:
-    from experiments.results import write_atomic
-
     write_atomic(out / MANIFEST, lambda p: p.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8"))
 
 
@@ -397,8 +391,6 @@ def build(out: Path, *, only: list[str] | None = None, quick: bool = False, work
     The sweeps go to ``out/sweeps/<spec>`` and are reused when the build runs again (resumed when
     unfinished). Also writes ``manifest.json``, the replication ``README.md`` and ``requirements-lock.txt``.
     """
-    from experiments.results import write_atomic
-
     chosen = select(only)
     started = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)
@@ -412,8 +404,6 @@ def build(out: Path, *, only: list[str] | None = None, quick: bool = False, work
     result = manifest(run, entries)
     write_manifest(out, result)
     write_atomic(out / REQUIREMENTS, lambda p: p.write_text(requirements_lock(), encoding="utf-8"))
-    from experiments.replication import readme
-
     seconds = time.perf_counter() - started
     write_atomic(out / README, lambda p: p.write_text(readme(
         result, seconds=seconds, workers=workers, scheduler=executor is not None, runs_made=run.runs_made,
@@ -427,38 +417,6 @@ def worker_memory(run: Build, entries: dict[str, Any]) -> float:
 
     names = {s for f in FIGURES if f.name in entries for s in f.sweeps}
     return max((work_of(run.spec(name)).memory_per_worker for name in names), default=0.0)
-
-
-def requirements_lock() -> str:
-    """Every installed distribution but this project at its exact version (``pip freeze`` form), sorted."""
-    import importlib.metadata
-
-    names = {}
-    for dist in importlib.metadata.distributions():
-        name = dist.metadata["Name"]
-        if name and name.lower() != "bigwhoosh" and name.lower() not in names:
-            names[name.lower()] = f"{name}=={dist.version}"
-    return "\n".join(names[key] for key in sorted(names)) + "\n"
-
-
-def machine() -> str:
-    """The machine the build ran on, in one line."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        import psutil
-
-        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
-    except ImportError:
-        pass
-    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"
 
 
 def output_names() -> set[str]:

@@ -8,6 +8,9 @@ make it. ``docs/REPLICATION.md`` is this README for the full build.
 
 from __future__ import annotations
 
+import os
+import platform
+from pathlib import Path
 from typing import Any
 
 # measured with `make figures` and `whoosh figures --quick` (see docs/REPLICATION.md for the command lines)
@@ -24,8 +27,6 @@ def _duration(seconds: float) -> str:
 def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler: bool, runs_made: int = 0,
            runs_reused: int = 0, memory: float = 0.0) -> str:
     """The replication README of a build, from its manifest and how long it took."""
-    from experiments.figures import machine
-
     quick = manifest["build"] == "quick"
     command = ".venv/bin/whoosh figures --quick" if quick else "make figures     # the same as .venv/bin/whoosh figures"
     lines = [
@@ -101,3 +102,35 @@ def readme(manifest: dict[str, Any], *, seconds: float, workers: int, scheduler:
               "`manifest.json` also records which code version made each sweep (`made_by_code`).", "",
               "## License", "", "The code is under the MIT license (`pyproject.toml`).", ""]
     return "\n".join(lines)
+
+
+def requirements_lock() -> str:
+    """Every installed distribution but this project at its exact version (``pip freeze`` form), sorted."""
+    import importlib.metadata
+
+    names = {}
+    for dist in importlib.metadata.distributions():
+        name = dist.metadata["Name"]
+        if name and name.lower() != "bigwhoosh" and name.lower() not in names:
+            names[name.lower()] = f"{name}=={dist.version}"
+    return "\n".join(names[key] for key in sorted(names)) + "\n"
+
+
+def machine() -> str:
+    """The machine the build ran on, in one line."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        import psutil
+
+        memory = f", {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    except ImportError:
+        pass
+    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"

@@ -1,10 +1,13 @@
-"""Shared helpers: build and run small models."""
+"""Shared helpers: build and run small models; write sweep specs and read their refusals."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from experiments.scenarios import resolve_parameters
+from experiments.scenarios import ParameterError, resolve_parameters
+from experiments.sweep_spec import read_spec
 from model.economy import WhooshModel
 
 
@@ -20,6 +23,23 @@ def run_frame(scenario: str = "baseline", sets: list[str] | None = None, seed: i
     for _ in range(steps):
         model.step()
     return model.metrics_frame()
+
+
+def write(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` (parents made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def refusal(path: Path, **kwargs) -> str:
+    """The one-line message ``read_spec`` refuses ``path`` with."""
+    with pytest.raises(ParameterError) as info:
+        read_spec(path, **kwargs)
+    message = str(info.value)
+    assert "\n" not in message, message
+    assert message.startswith(f"sweep spec {path.name}: "), message
+    return message
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from experiments.budget import agents_of, work_of
 from experiments.scenarios import ParameterError, is_scenario_path, merge, nest, resolve_parameters, validate
 from experiments.sweep_spec import (SWEEPS_DIR, SweepSpec, _sorted_keys, read_spec, run_count, run_overrides,
                                     run_table, spec_base)
+from tests.conftest import refusal, write
 
 REPO = Path(__file__).resolve().parents[1]
 OLD_COMMIT = "426ffaa"      # the last commit before levels and probes: specs without them keep its hashes
@@ -43,21 +44,6 @@ def spec_toml(*, name: str = "tiny", factors: str = ARM + HOME_BIAS, scenario: s
             f'replicates = {replicates}\nseed = 5\ndesign = "{design}"\nsamples = {samples}\n\n'
             f'[set]\n{sets}\n{factors}\n{metrics}')
 
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def refusal(path: Path, **kwargs) -> str:
-    """The one-line message ``read_spec`` refuses ``path`` with."""
-    with pytest.raises(ParameterError) as info:
-        read_spec(path, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message, message
-    assert message.startswith(f"sweep spec {path.name}: "), message
-    return message
 
 
 def levels(name: str, *rows: str) -> str:

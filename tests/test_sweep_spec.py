@@ -17,6 +17,7 @@ from experiments.budget import (BUDGET_AGENT_MONTHS, MAX_RUNS, WorkEstimate, age
 from experiments.scenarios import ParameterError, resolve_parameters
 from experiments.sweep_spec import (BOOKKEEPING_COLUMNS, SWEEPS_DIR, read_spec, reserved_columns, run_count,
                                     run_table)
+from tests.conftest import refusal, write
 
 GiB = 2**30
 
@@ -31,21 +32,6 @@ def spec_toml(*, name: str = "tiny", factors: str = CONTROLS + HOME_BIAS, scenar
             f'replicates = {replicates}\nseed = 5\ndesign = "{design}"\nsamples = {samples}\n\n'
             f'[set]\n"population.scale" = 0.05\n{sets}\n{factors}\n{metrics}')
 
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def refusal(path: Path, **kwargs) -> str:
-    """The one-line message ``read_spec`` refuses ``path`` with."""
-    with pytest.raises(ParameterError) as info:
-        read_spec(path, **kwargs)
-    message = str(info.value)
-    assert "\n" not in message, message
-    assert message.startswith(f"sweep spec {path.name}: "), message
-    return message
 
 
 # --------------------------------------------------------------------------- refusals
